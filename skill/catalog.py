@@ -1,0 +1,107 @@
+"""What we know of the Nano Banana models that the server does not say.
+
+Ids and prices are the server's: they come from the live product list at run time and are
+never written here. This module holds the rest: display names to fall back on, the expected
+time of each model, how often to poll and to report progress, the fallback alternatives, and
+the limits and timeouts the rest of the code uses (no magic numbers in logic).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Tier = Literal["balanced", "premium"]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Facts about one Nano Banana model that are ours, not the server's."""
+
+    model_id: str
+    #: Shown when the product list gives no name (it normally does: "Nano Banana 2").
+    display_name: str
+    #: Expected time, seconds (the skill card's table): the start notice and progress use it.
+    eta_s: tuple[int, int]
+    #: Poll the task detail this often (seconds).
+    poll_interval_s: float
+    #: Send a progress message this often (seconds).
+    progress_interval_s: float
+    tier: Tier
+
+    @property
+    def estimated_max_s(self) -> int:
+        return self.eta_s[1]
+
+
+NANO_BANANA_2 = ModelInfo(
+    model_id="gemini-3.1-flash-image",
+    display_name="Nano Banana 2",
+    eta_s=(20, 40),
+    poll_interval_s=5.0,
+    progress_interval_s=15.0,
+    tier="balanced",
+)
+
+NANO_BANANA_PRO = ModelInfo(
+    model_id="gemini-3-pro-image",
+    display_name="Nano Banana Pro",
+    eta_s=(60, 120),
+    poll_interval_s=5.0,
+    progress_interval_s=30.0,
+    tier="premium",
+)
+
+MODELS: dict[str, ModelInfo] = {m.model_id: m for m in (NANO_BANANA_2, NANO_BANANA_PRO)}
+
+#: No model named and no saved preference: the balanced default.
+DEFAULT_MODEL_ID = NANO_BANANA_2.model_id
+#: Premium words ("最好", "best quality") pick this one.
+PREMIUM_MODEL_ID = NANO_BANANA_PRO.model_id
+#: Budget words ("最便宜", "cheapest") pick this model at this size.
+BUDGET_MODEL_ID = NANO_BANANA_2.model_id
+BUDGET_SIZE = "512px"
+
+#: When a model fails, offer these two: another model first, then the same model at a
+#: different size (the skill card's fallback table).
+FALLBACK_MODEL: dict[str, str] = {
+    NANO_BANANA_2.model_id: NANO_BANANA_PRO.model_id,
+    NANO_BANANA_PRO.model_id: NANO_BANANA_2.model_id,
+}
+
+TASK_TYPES: tuple[str, ...] = ("text_to_image", "image_to_image")
+SIZES: tuple[str, ...] = ("512px", "1K", "2K", "4K")
+MAX_SIZE = "4K"
+
+# Links the person is given for key and credit problems (the skill card's error table).
+API_KEY_URL = "https://www.imaclaw.ai/imaclaw/apikey"
+SUBSCRIPTION_URL = "https://www.imaclaw.ai/imaclaw/subscription"
+
+# --- limits and timeouts -------------------------------------------------------------------
+#: The product list is re-read after this many seconds (ids and prices are the server's).
+PRODUCT_LIST_TTL_S = 60.0
+#: Give up waiting for a task after this long (the vendor's practice), unless --timeout says.
+TASK_TIMEOUT_S = 600.0
+#: One HTTP request may take this long before it counts as a network failure.
+HTTP_TIMEOUT_S = 30.0
+#: Safe requests (product list, detail, upload token) are tried at most this many times.
+RETRY_ATTEMPTS = 4
+RETRY_BACKOFF_BASE_S = 0.5
+RETRY_BACKOFF_CAP_S = 8.0
+#: A Retry-After longer than this is not waited for: the request fails as rate-limited.
+RETRY_AFTER_CAP_S = 30.0
+#: image_to_image accepts at most this many input images (the product list's maxLimit).
+MAX_INPUT_IMAGES = 14
+#: A local input image larger than this is refused before anything is sent.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Progress messages never claim more than this before the server says done.
+PROGRESS_CAP_PERCENT = 95
+
+
+def model_info(model_id: str) -> ModelInfo:
+    """The facts of a Nano Banana model; ``KeyError`` for any other model id."""
+    return MODELS[model_id]
+
+
+def is_nano_banana(model_id: str) -> bool:
+    return model_id in MODELS

@@ -1,0 +1,144 @@
+"""The ``ima-nano-banana`` command line.
+
+Thin on purpose: it parses arguments and hands each command to its module in
+``skill.commands``, imported only when that command runs (``parse`` must start fast).
+Exit codes (DESIGN.md): 0 the image was made; 1 the generation failed and the person was
+told; 2 bad usage or bad input; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def _add_text_source(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", help="the chat message (or use --text-env)")
+    p.add_argument(
+        "--text-env",
+        metavar="VAR",
+        help="read the message from this environment variable (never quote user text into a shell)",
+    )
+    p.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="PATH_OR_URL",
+        help="an input image (local file or https URL); repeatable",
+    )
+
+
+def _add_key(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--api-key",
+        help="accepted for compatibility with the vendor script; prefer IMA_API_KEY",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ima-nano-banana",
+        description="Nano Banana images on the IMA Open API, with a conversation that never "
+        "leaves people waiting in silence.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    run = sub.add_parser("run", help="the whole conversation for one chat message")
+    _add_text_source(run)
+    _add_key(run)
+    run.add_argument("--user-id", default="default", help="local key for saved preferences")
+    run.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
+    run.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
+    run.add_argument("--timeout", type=float, help="give up waiting after this many seconds")
+    run.add_argument("--poll-interval", type=float, help="poll the task this often (seconds)")
+    run.add_argument("--out-dir", help="also download the image into this folder")
+    run.add_argument(
+        "--channel",
+        choices=("stdout", "feishu", "discord"),
+        default="stdout",
+        help="where replies go: stdout (per --format), or straight to Feishu or Discord",
+    )
+    run.add_argument("--chat-id", help="Feishu chat to post in (with --channel feishu)")
+    run.add_argument("--webhook-url", help="Discord webhook (with --channel discord)")
+
+    parse = sub.add_parser("parse", help="show how a message is understood (no network)")
+    _add_text_source(parse)
+    parse.add_argument("--json", action="store_true", help="print the intent as JSON")
+
+    create = sub.add_parser("create", help="one generation without the conversation")
+    _add_key(create)
+    create.add_argument("--task-type", choices=("text_to_image", "image_to_image"))
+    create.add_argument("--model-id")
+    create.add_argument("--prompt")
+    create.add_argument("--size")
+    create.add_argument("--aspect-ratio")
+    create.add_argument("--input-images", nargs="+", default=[], metavar="X")
+    create.add_argument("--extra-params", help="JSON object merged into the inner parameters")
+    create.add_argument("--user-id", default="default")
+    create.add_argument("--language", choices=("en", "zh"), default="en")
+    create.add_argument("--output-json", action="store_true")
+    create.add_argument("--list-models", action="store_true")
+    create.add_argument("--timeout", type=float)
+    create.add_argument("--poll-interval", type=float)
+
+    models = sub.add_parser("models", help="the Nano Banana models, sizes, points and ratios")
+    _add_key(models)
+    models.add_argument("--task-type", choices=("text_to_image", "image_to_image"))
+    models.add_argument("--json", action="store_true")
+
+    prefs = sub.add_parser("prefs", help="show, set or clear saved model preferences")
+    prefs_sub = prefs.add_subparsers(dest="prefs_command", metavar="ACTION")
+    prefs_sub.required = True
+    p_show = prefs_sub.add_parser("show")
+    p_show.add_argument("--user-id")
+    p_set = prefs_sub.add_parser("set")
+    p_set.add_argument("--user-id", required=True)
+    p_set.add_argument("--model-id", required=True)
+    p_set.add_argument("--task-type", default="text_to_image")
+    p_clear = prefs_sub.add_parser("clear")
+    p_clear.add_argument("--user-id")
+
+    demo = sub.add_parser("demo", help="the whole conversation against the built-in simulator")
+    demo.add_argument("text", nargs="?")
+    demo.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
+    demo.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
+    demo.add_argument("--out-dir", default="out", help="where the picture is saved")
+
+    sim = sub.add_parser("sim", help="serve the IMA simulator on loopback")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+
+    resume = sub.add_parser("resume", help="deliver a task whose run died or timed out")
+    _add_key(resume)
+    resume.add_argument("task_id", nargs="?")
+    resume.add_argument("--user-id")
+    resume.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
+    resume.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
+    resume.add_argument("--timeout", type=float)
+    resume.add_argument("--out-dir")
+
+    schema = sub.add_parser("tool-schema", help="the generate_image tool for agent frameworks")
+    schema.add_argument("--format", choices=("openai", "anthropic", "both"), default="both")
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m skill``."""
+    args = build_parser().parse_args(argv)
+    module = importlib.import_module(f"skill.commands.{args.command.replace('-', '_')}")
+    try:
+        code: int = module.main(args)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return code

@@ -1,0 +1,125 @@
+"""Where things are: endpoints (with their allowlist), the key, the time scale, local paths.
+
+The key is read here and nowhere else. An endpoint override is accepted only for the official
+hosts over https or for a loopback address, and is refused before any request carries the key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_BASE_URL = "https://api.imastudio.com"
+DEFAULT_IM_BASE_URL = "https://imapi.liveme.com"
+OFFICIAL_HOSTS = frozenset({"api.imastudio.com", "imapi.liveme.com"})
+
+ENV_API_KEY = "IMA_API_KEY"
+ENV_BASE_URL = "IMA_BASE_URL"
+ENV_IM_BASE_URL = "IMA_IM_BASE_URL"
+#: Speeds up the conversation's clock; honoured only when both endpoints are loopback (the
+#: simulator's world, whose tasks run on the same sped-up time). Ignored for real hosts.
+ENV_TIME_SCALE = "IMA_TIME_SCALE"
+
+
+class EndpointRefused(ValueError):
+    """An endpoint override that is neither an official https host nor loopback."""
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(url: str, *, variable: str) -> str:
+    """Return ``url`` without a trailing slash, or raise :class:`EndpointRefused`."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        raise EndpointRefused(f"{variable} must be an http(s) URL, got {url!r}")
+    if parts.username or parts.password:
+        raise EndpointRefused(f"{variable} must not carry credentials")
+    if is_loopback_host(host):
+        return url.strip().rstrip("/")
+    if parts.scheme == "https" and host in OFFICIAL_HOSTS:
+        return url.strip().rstrip("/")
+    raise EndpointRefused(
+        f"{variable}={url!r} is refused: only the official IMA hosts over https "
+        "or a loopback address (127.0.0.1, ::1, localhost) are allowed"
+    )
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    base_url: str
+    im_base_url: str
+
+    @property
+    def is_loopback(self) -> bool:
+        return all(
+            is_loopback_host(urlsplit(u).hostname or "") for u in (self.base_url, self.im_base_url)
+        )
+
+
+def endpoints(env: Mapping[str, str] | None = None) -> Endpoints:
+    """The endpoints from the environment, checked against the allowlist."""
+    env = os.environ if env is None else env
+    return Endpoints(
+        base_url=check_endpoint(env.get(ENV_BASE_URL) or DEFAULT_BASE_URL, variable=ENV_BASE_URL),
+        im_base_url=check_endpoint(
+            env.get(ENV_IM_BASE_URL) or DEFAULT_IM_BASE_URL, variable=ENV_IM_BASE_URL
+        ),
+    )
+
+
+def api_key(flag_value: str | None = None, env: Mapping[str, str] | None = None) -> str | None:
+    """The key from ``--api-key`` or ``IMA_API_KEY``; ``None`` when neither is set."""
+    env = os.environ if env is None else env
+    key = (flag_value or env.get(ENV_API_KEY) or "").strip()
+    return key or None
+
+
+NO_KEY_MESSAGE = (
+    "No API key: set IMA_API_KEY (for example: export IMA_API_KEY=ima_your_key); "
+    "get one at https://www.imaclaw.ai/imaclaw/apikey"
+)
+
+
+def time_scale(ends: Endpoints, env: Mapping[str, str] | None = None) -> float:
+    """The clock's speed-up: >1 only in the simulator's world (both endpoints loopback)."""
+    env = os.environ if env is None else env
+    raw = env.get(ENV_TIME_SCALE)
+    if not raw or not ends.is_loopback:
+        return 1.0
+    try:
+        value = float(raw)
+    except ValueError:
+        return 1.0
+    return value if 0 < value <= 10_000 else 1.0
+
+
+def openclaw_home(env: Mapping[str, str] | None = None) -> Path:
+    """``~/.openclaw``, under the ``HOME`` in force (tests point HOME at a temporary folder)."""
+    env = os.environ if env is None else env
+    home = env.get("HOME") or str(Path.home())
+    return Path(home) / ".openclaw"
+
+
+def prefs_path(env: Mapping[str, str] | None = None) -> Path:
+    return openclaw_home(env) / "memory" / "ima_prefs.json"
+
+
+def logs_dir(env: Mapping[str, str] | None = None) -> Path:
+    return openclaw_home(env) / "logs" / "ima_skills"
+
+
+def journal_path(env: Mapping[str, str] | None = None) -> Path:
+    return openclaw_home(env) / "memory" / "ima_tasks.json"
