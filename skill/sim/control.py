@@ -1,0 +1,114 @@
+"""Control over HTTP, under ``/_sim/``: what subprocess tests and the ``sim`` command use.
+
+No auth (the server only listens on loopback). Control requests are not recorded.
+
+| method and path              | body                                         | effect            |
+|------------------------------|----------------------------------------------|-------------------|
+| ``POST /_sim/faults``        | ``{"fault", "endpoint"?, "times"?}``         | inject a fault    |
+| ``DELETE /_sim/faults``      |                                              | clear faults      |
+| ``GET /_sim/requests``       |                                              | recorded requests |
+| ``GET /_sim/stats``          |                                              | counters, points  |
+| ``PUT /_sim/products/<cat>`` | a product-list envelope                      | serve it          |
+| ``POST /_sim/config``        | ``{"points"?, "speed"?, "durations"?}``      | configure         |
+| ``POST /_sim/reset``         |                                              | back to the start |
+
+``times`` absent means once, ``null`` means always (as :meth:`Simulator.inject`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from skill.sim.wire import SimRequest, SimResponse, json_response
+
+if TYPE_CHECKING:
+    from skill.sim.core import Simulator
+
+PREFIX = "/_sim/"
+_CONTROL_PATHS = ("/_sim/faults", "/_sim/requests", "/_sim/stats", "/_sim/config", "/_sim/reset")
+_PRODUCTS_PREFIX = "/_sim/products/"
+
+
+def is_control(path: str) -> bool:
+    return path in _CONTROL_PATHS or path.startswith(_PRODUCTS_PREFIX)
+
+
+def _ok(**extra: Any) -> SimResponse:
+    return json_response(200, {"ok": True, **extra})
+
+
+def _refuse(message: str, status: int = 400) -> SimResponse:
+    return json_response(status, {"ok": False, "error": message})
+
+
+def _body(request: SimRequest) -> dict[str, Any]:
+    if not request.body:
+        return {}
+    parsed = request.json()
+    if not isinstance(parsed, dict):
+        raise ValueError("the body must be a JSON object")
+    return parsed
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def handle(sim: Simulator, request: SimRequest) -> SimResponse:
+    """Answer one control request."""
+    try:
+        return _dispatch(sim, request.method.upper(), request.path, request)
+    except ValueError as exc:  # bad JSON or a value the simulator refuses
+        return _refuse(str(exc))
+
+
+def _dispatch(sim: Simulator, method: str, path: str, request: SimRequest) -> SimResponse:
+    if path == "/_sim/faults" and method == "POST":
+        body = _body(request)
+        times = body.get("times", 1)
+        if times is not None and (not isinstance(times, int) or isinstance(times, bool)):
+            raise ValueError("times must be an integer or null")
+        sim.inject(str(body.get("fault")), endpoint=body.get("endpoint"), times=times)
+        return _ok()
+    if path == "/_sim/faults" and method == "DELETE":
+        sim.clear_faults()
+        return _ok()
+    if path == "/_sim/requests" and method == "GET":
+        return json_response(200, [r.as_dict() for r in sim.requests])
+    if path == "/_sim/stats" and method == "GET":
+        return json_response(200, sim.stats())
+    if path.startswith(_PRODUCTS_PREFIX) and method == "PUT":
+        category = path[len(_PRODUCTS_PREFIX) :]
+        if not category:
+            raise ValueError("name the category: PUT /_sim/products/<category>")
+        sim.set_product_list(category, _body(request))
+        return _ok()
+    if path == "/_sim/config" and method == "POST":
+        return _configure(sim, _body(request))
+    if path == "/_sim/reset" and method == "POST":
+        sim.reset()
+        return _ok()
+    return _refuse(f"no control route for {method} {path}", status=404)
+
+
+def _configure(sim: Simulator, body: dict[str, Any]) -> SimResponse:
+    points = body.get("points")
+    speed = body.get("speed")
+    durations = body.get("durations")
+    # Check everything before changing anything, so a bad request changes nothing.
+    if points is not None and (not isinstance(points, int) or isinstance(points, bool)):
+        raise ValueError("points must be an integer")
+    if speed is not None and (not _is_number(speed) or speed <= 0):
+        raise ValueError("speed must be a positive number")
+    if durations is not None and (
+        not isinstance(durations, dict)
+        or not all(v is None or (_is_number(v) and v >= 0) for v in durations.values())
+    ):
+        raise ValueError("durations must map model ids to seconds (or null)")
+    if points is not None:
+        sim.points = points
+    if speed is not None:
+        sim.speed = float(speed)
+    for model_id, seconds in (durations or {}).items():
+        sim.set_duration(str(model_id), None if seconds is None else float(seconds))
+    return _ok(**sim.stats())

@@ -1,0 +1,127 @@
+"""The faults the simulator can be told to produce, and the answer each one gives.
+
+Two kinds:
+
+* **response faults** replace the answer of one endpoint (a business code in the envelope, an
+  HTTP error status, a body that is not JSON, or a connection closed without an answer);
+* **outcome faults** change how the *next* task created ends (failed, deleted, a "failed"
+  status beside a finished resource, or never finishing at all).
+
+The names are fixed: other tests ask for them by name (``FAULTS`` lists them all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from skill.sim.wire import SimResponse, envelope, json_response
+
+#: The endpoints a fault can be aimed at (``None`` = the fault's natural endpoint).
+ENDPOINTS: tuple[str, ...] = ("product_list", "create", "detail", "upload_token", "upload_put")
+
+#: Seconds the ``rate_limited`` fault asks the client to wait.
+RATE_LIMIT_RETRY_AFTER_S = 1
+
+
+@dataclass(frozen=True)
+class ResponseFault:
+    """A fault that replaces an endpoint's answer."""
+
+    name: str
+    status: int
+    code: int | None
+    message: str
+    retry_after: int | None = None
+    html: bool = False
+    malformed: bool = False
+    drop: bool = False
+
+    def response(self) -> SimResponse:
+        if self.drop:
+            return SimResponse(drop=True)
+        if self.malformed:
+            # A truncated envelope: the client must treat it as a server error, not crash.
+            body = b'{"code": 0, "message": "success", "data": {"id": '
+            return SimResponse(self.status, {"Content-Type": "application/json"}, body)
+        if self.html:
+            body = (
+                f"<html><head><title>{self.status} {self.message}</title></head>"
+                f"<body><center><h1>{self.status} {self.message}</h1></center></body></html>"
+            ).encode()
+            return SimResponse(self.status, {"Content-Type": "text/html"}, body)
+        headers = {}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
+        if self.code is None:
+            return json_response(self.status, {"message": self.message}, headers)
+        resp = envelope(self.code, self.message, status=self.status)
+        resp.headers.update(headers)
+        return resp
+
+
+@dataclass(frozen=True)
+class OutcomeFault:
+    """A fault that decides how the next task created ends."""
+
+    name: str
+    resource_status: int | None
+    status: str
+    error_msg: str = ""
+
+
+_RESPONSE_FAULTS: tuple[ResponseFault, ...] = (
+    ResponseFault("unauthorized", 401, 401, "Unauthorized: invalid API key"),
+    ResponseFault("insufficient_points", 200, 4008, "Insufficient points"),
+    ResponseFault("subscription_required", 200, 4014, "Subscription required for this model"),
+    ResponseFault("credit_mismatch", 200, 6006, "Credit does not match the credit rule"),
+    ResponseFault("no_rule", 200, 6009, "No credit rule matches the parameters"),
+    ResponseFault("attribute_mismatch", 200, 6010, "attribute_id does not match the rule"),
+    # An unlisted code with a message the client must recognise by its words.
+    ResponseFault("invalid_product_attribute", 200, 1001, "Invalid product attribute"),
+    ResponseFault("bad_request", 200, 400, "Bad request: invalid parameters"),
+    ResponseFault(
+        "rate_limited", 429, 429, "Too many requests", retry_after=RATE_LIMIT_RETRY_AFTER_S
+    ),
+    ResponseFault("server_error", 500, 500, "Internal server error"),
+    ResponseFault("bad_gateway", 502, None, "Bad Gateway", html=True),
+    ResponseFault("unavailable", 503, 503, "Service temporarily unavailable"),
+    ResponseFault("malformed_json", 200, None, "", malformed=True),
+    ResponseFault("drop_connection", 0, None, "", drop=True),
+)
+
+_OUTCOME_FAULTS: tuple[OutcomeFault, ...] = (
+    OutcomeFault("resource_failed", 2, "failed", "Generation failed: the model returned no image"),
+    # resource_status 3 with status "success": only the resource status says it is gone.
+    OutcomeFault("resource_deleted", 3, "success", "The resource was deleted"),
+    # resource_status 1 with a URL, but status "failed": only the status says it failed.
+    OutcomeFault("status_failed", 1, "failed", "Generation failed after rendering"),
+    OutcomeFault("never_finishes", 0, "processing"),
+)
+
+RESPONSE_FAULTS: dict[str, ResponseFault] = {f.name: f for f in _RESPONSE_FAULTS}
+OUTCOME_FAULTS: dict[str, OutcomeFault] = {f.name: f for f in _OUTCOME_FAULTS}
+
+#: Every fault name, in a stable order.
+FAULTS: tuple[str, ...] = tuple(RESPONSE_FAULTS) + tuple(OUTCOME_FAULTS)
+
+#: Where a fault lands when no endpoint is named: every response fault on create (the
+#: business codes are create's; the transport faults matter most where a retry could charge
+#: twice), and the outcome faults on the next task created.
+NATURAL_ENDPOINT = "create"
+
+
+@dataclass
+class ActiveFault:
+    """An injected fault, with how many more times it fires (``None`` = every time)."""
+
+    name: str
+    endpoint: str
+    remaining: int | None
+
+    def fire(self) -> None:
+        if self.remaining is not None:
+            self.remaining -= 1
+
+    @property
+    def spent(self) -> bool:
+        return self.remaining is not None and self.remaining <= 0
