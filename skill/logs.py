@@ -38,6 +38,7 @@ __all__ = [
     "redact",
     "register_secret",
     "setup_logging",
+    "teardown_logging",
 ]
 
 #: Log files older than this many days are deleted at start-up (the skill card's promise).
@@ -222,6 +223,15 @@ def cleanup_old_logs(
 _installed_handler: logging.Handler | None = None
 
 
+def teardown_logging() -> None:
+    """Remove and close the handler :func:`setup_logging` installed (no-op if none)."""
+    global _installed_handler
+    if _installed_handler is not None:
+        logging.getLogger().removeHandler(_installed_handler)
+        _installed_handler.close()
+        _installed_handler = None
+
+
 def setup_logging(
     *, now: datetime | None = None, log_dir: Path | None = None, level: int = logging.INFO
 ) -> Path:
@@ -236,10 +246,7 @@ def setup_logging(
     folder = log_dir if log_dir is not None else settings.logs_dir()
     path = folder / log_file_name(now.date())
     root = logging.getLogger()
-    if _installed_handler is not None:
-        root.removeHandler(_installed_handler)
-        _installed_handler.close()
-        _installed_handler = None
+    teardown_logging()
     handler: logging.Handler
     try:
         ensure_private_dir(folder)
