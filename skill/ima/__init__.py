@@ -1,0 +1,97 @@
+"""The IMA Open API for Nano Banana: wire models, rule selection, typed errors, the client.
+
+Import from here; the submodules are the implementation. The error tree is drawn in
+:mod:`skill.ima.errors`.
+"""
+
+from __future__ import annotations
+
+from skill.ima.client import USER_AGENT, ImaClient, OnPoll
+from skill.ima.errors import (
+    ApiError,
+    AttributeMismatch,
+    BadRequest,
+    ConfigurationError,
+    CreditMismatch,
+    EndpointRefused,
+    ImaError,
+    InsufficientPoints,
+    InvalidImage,
+    InvalidProductAttribute,
+    MissingInputImage,
+    ModelUnavailable,
+    NetworkError,
+    NoCreditRule,
+    RateLimited,
+    ResponseTimeout,
+    ServerError,
+    SubscriptionRequired,
+    TaskError,
+    TaskFailed,
+    TaskTimeout,
+    TooManyImages,
+    Unauthorized,
+    UnsupportedModel,
+    UnsupportedOption,
+)
+from skill.ima.retry import RetryPolicy
+from skill.ima.rules import (
+    ModelSummary,
+    Plan,
+    Price,
+    create_request,
+    find_leaf,
+    make_plan,
+    nano_banana_models,
+    price_table,
+    select_rule,
+)
+from skill.ima.tasks import TaskResult, TaskSnapshot, TaskState
+from skill.ima.upload import ImageFile, validate_image_file, validate_inputs
+
+__all__ = [
+    "USER_AGENT",
+    "ApiError",
+    "AttributeMismatch",
+    "BadRequest",
+    "ConfigurationError",
+    "CreditMismatch",
+    "EndpointRefused",
+    "ImaClient",
+    "ImaError",
+    "ImageFile",
+    "InsufficientPoints",
+    "InvalidImage",
+    "InvalidProductAttribute",
+    "MissingInputImage",
+    "ModelSummary",
+    "ModelUnavailable",
+    "NetworkError",
+    "NoCreditRule",
+    "OnPoll",
+    "Plan",
+    "Price",
+    "RateLimited",
+    "ResponseTimeout",
+    "RetryPolicy",
+    "ServerError",
+    "SubscriptionRequired",
+    "TaskError",
+    "TaskFailed",
+    "TaskResult",
+    "TaskSnapshot",
+    "TaskState",
+    "TaskTimeout",
+    "TooManyImages",
+    "Unauthorized",
+    "UnsupportedModel",
+    "UnsupportedOption",
+    "create_request",
+    "find_leaf",
+    "make_plan",
+    "nano_banana_models",
+    "price_table",
+    "select_rule",
+    "validate_image_file",
+    "validate_inputs",
+]

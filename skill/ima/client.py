@@ -1,0 +1,361 @@
+"""The async IMA Open API client: product list, plan, upload, create, detail, wait.
+
+One ``httpx.AsyncClient`` with an injectable transport (tests pass ``httpx.MockTransport`` or
+the simulator's transport). Safe requests (product list, detail, upload token) are retried on
+network errors, 429 and 5xx through :class:`RetryPolicy`, sleeping on the injected clock.
+``create`` is sent once and never repeated: a second POST after an ambiguous failure could
+charge twice. The upload PUT is repeated only when the connection failed before the request
+left (so the server never saw it).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from skill import __version__, catalog, settings
+from skill.clock import Clock, RealClock
+from skill.ima._redact import redact, register_secret
+from skill.ima.errors import (
+    ConfigurationError,
+    EndpointRefused,
+    MissingInputImage,
+    NetworkError,
+    RateLimited,
+    ResponseTimeout,
+    ServerError,
+    TaskFailed,
+    TaskTimeout,
+    api_error,
+)
+from skill.ima.retry import RetryPolicy, parse_retry_after
+from skill.ima.rules import (
+    ModelSummary,
+    Plan,
+    check_model,
+    create_request,
+    make_plan,
+    nano_banana_models,
+)
+from skill.ima.tasks import TaskResult, TaskSnapshot, snapshot
+from skill.ima.upload import ImageFile, new_nonce, token_form, validate_inputs
+from skill.ima.wire import CreateResponse, ProductNode, RawEnvelope, TaskDetail, UploadToken
+
+log = logging.getLogger("skill.ima")
+
+USER_AGENT = f"ima-nano-banana/{__version__}"
+APP_SOURCE = "ima_skills"
+PRODUCT_LIST_PATH = "/open/v1/product/list"
+CREATE_PATH = "/open/v1/tasks/create"
+DETAIL_PATH = "/open/v1/tasks/detail"
+UPLOAD_TOKEN_PATH = "/api/rest/oss/getuploadtoken"  # noqa: S105 -- a URL path, not a password
+
+OnPoll = Callable[[TaskSnapshot], "Awaitable[None] | None"]
+_TREE = TypeAdapter(list[ProductNode])
+#: Errors worth another attempt of a safe request.
+_RETRYABLE = (NetworkError, RateLimited, ServerError)
+
+
+class ImaClient:
+    """The IMA Open API, as the Nano Banana skill uses it. Use as ``async with``."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        endpoints: settings.Endpoints | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        language: str = "en",
+        clock: Clock | None = None,
+        retry: RetryPolicy | None = None,
+        user_agent: str = USER_AGENT,
+        timeout_s: float = catalog.HTTP_TIMEOUT_S,
+    ) -> None:
+        key = (api_key or "").strip()
+        if not key:
+            raise ConfigurationError(settings.NO_KEY_MESSAGE, reason="unauthorized")
+        register_secret(key)
+        if endpoints is None:
+            try:
+                endpoints = settings.endpoints()
+            except settings.EndpointRefused as exc:
+                raise EndpointRefused(str(exc)) from None
+        self.endpoints = endpoints
+        self.language = language
+        self._key = key
+        self._clock: Clock = clock or RealClock()
+        self._retry = retry or RetryPolicy()
+        self._user_agent = user_agent
+        self._timeout_s = timeout_s
+        self._http = httpx.AsyncClient(
+            transport=transport, timeout=timeout_s, follow_redirects=False
+        )
+        self._lists: dict[str, tuple[float, list[ProductNode]]] = {}
+
+    def __repr__(self) -> str:
+        return f"ImaClient(base_url={self.endpoints.base_url!r})"
+
+    async def __aenter__(self) -> ImaClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self._http.aclose()
+
+    # --- the API ---------------------------------------------------------------------------
+    async def product_list(self, category: str) -> list[ProductNode]:
+        """The product tree of a category, cached for ``catalog.PRODUCT_LIST_TTL_S``."""
+        now = self._clock.now()
+        cached = self._lists.get(category)
+        if cached is not None and now - cached[0] < catalog.PRODUCT_LIST_TTL_S:
+            return cached[1]
+        data = await self._call(
+            "GET",
+            self.endpoints.base_url + PRODUCT_LIST_PATH,
+            safe=True,
+            params={"app": "ima", "platform": "web", "category": category},
+            headers=self._api_headers(),
+        )
+        try:
+            tree = _TREE.validate_python(data)
+        except ValidationError:
+            raise NetworkError("the product list came back in an unexpected shape") from None
+        self._lists[category] = (self._clock.now(), tree)
+        return tree
+
+    async def models(self, category: str) -> list[ModelSummary]:
+        """The Nano Banana models the live list offers for a category."""
+        return nano_banana_models(await self.product_list(category), category)
+
+    async def plan(
+        self,
+        category: str,
+        model_id: str,
+        *,
+        size: str | None = None,
+        aspect_ratio: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Plan:
+        """Leaf, defaults, validated options and credit rule for one create.
+
+        A model outside the Nano Banana series is refused before the list is even read.
+        """
+        check_model(category, model_id)
+        tree = await self.product_list(category)
+        return make_plan(
+            category, tree, model_id, size=size, aspect_ratio=aspect_ratio, extra=extra
+        )
+
+    async def prepare_inputs(self, items: Sequence[str]) -> list[str]:
+        """Input images as URLs: all are checked first, then local files are uploaded."""
+        checked = validate_inputs(items)
+        urls: list[str] = []
+        for item in checked:
+            urls.append(item if isinstance(item, str) else await self.upload(item))
+        return urls
+
+    async def upload(self, image: ImageFile) -> str:
+        """Upload one checked local image; its CDN URL (``fdl``)."""
+        form = token_form(self._key, image, timestamp=int(time.time()), nonce=new_nonce())
+        data = await self._call(
+            "POST",
+            self.endpoints.im_base_url + UPLOAD_TOKEN_PATH,
+            safe=True,
+            data=form,
+            headers={"User-Agent": self._user_agent, "x-app-source": APP_SOURCE},
+        )
+        try:
+            token = UploadToken.model_validate(data)
+        except ValidationError:
+            raise NetworkError("the upload token came back without its URLs") from None
+        await self._put(token.ful, image.path.read_bytes(), image.mime)
+        return token.fdl
+
+    async def create(self, plan: Plan, prompt: str, *, input_urls: Sequence[str] = ()) -> str:
+        """Create the task (ONE POST, never repeated); its task id."""
+        if not prompt.strip():
+            raise ConfigurationError("the prompt is empty", reason="bad_request")
+        if plan.task_type == "image_to_image" and not input_urls:
+            raise MissingInputImage()
+        body = create_request(plan, prompt, input_urls).model_dump(mode="json")
+        data = await self._call(
+            "POST",
+            self.endpoints.base_url + CREATE_PATH,
+            safe=False,
+            json=body,
+            headers=self._api_headers(),
+        )
+        try:
+            return CreateResponse.model_validate(data).id
+        except ValidationError:
+            # The server accepted something; we cannot tell what. Do not try again.
+            raise NetworkError("the create answer had no task id", request_sent=True) from None
+
+    async def detail(self, task_id: str) -> TaskSnapshot:
+        """One poll of the task."""
+        data = await self._call(
+            "POST",
+            self.endpoints.base_url + DETAIL_PATH,
+            safe=True,
+            json={"task_id": task_id},
+            headers=self._api_headers(),
+        )
+        try:
+            detail = TaskDetail.model_validate(data if data is not None else {})
+        except ValidationError:
+            raise NetworkError("the task detail came back in an unexpected shape") from None
+        return snapshot(task_id, detail)
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        poll_interval: float = catalog.NANO_BANANA_2.poll_interval_s,
+        timeout: float = catalog.TASK_TIMEOUT_S,
+        on_poll: OnPoll | None = None,
+    ) -> TaskResult:
+        """Poll until done (:class:`TaskResult`), failed (:class:`TaskFailed`) or the deadline
+        (:class:`TaskTimeout`, carrying the task id so the result can be fetched later)."""
+        start = self._clock.now()
+        deadline = start + timeout
+        while True:
+            snap = await self.detail(task_id)
+            if on_poll is not None:
+                outcome = on_poll(snap)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            if snap.state == "done" and snap.url:
+                return TaskResult(
+                    task_id=task_id,
+                    url=snap.url,
+                    cover_url=snap.cover_url,
+                    width=snap.width,
+                    height=snap.height,
+                    format=snap.format,
+                    elapsed_s=self._clock.now() - start,
+                )
+            if snap.state == "failed":
+                raise TaskFailed(task_id, snap.resource_status, snap.status, snap.error or "")
+            remaining = deadline - self._clock.now()
+            if remaining <= 0:
+                raise TaskTimeout(task_id, self._clock.now() - start)
+            await self._clock.sleep(min(poll_interval, remaining))
+
+    # --- transport ---------------------------------------------------------------------------
+    def _api_headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self._key}",
+            "Content-Type": "application/json",
+            "x-app-source": APP_SOURCE,
+            "x_app_language": self.language,
+            "User-Agent": self._user_agent,
+        }
+
+    async def _call(self, method: str, url: str, *, safe: bool, **kwargs: Any) -> Any:
+        """Send one request (retrying a safe one as the policy allows); the envelope's data."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._once(method, url, **kwargs)
+            except _RETRYABLE as exc:
+                if not safe:
+                    raise
+                retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+                wait = self._retry.delay(attempt, retry_after)
+                if wait is None:
+                    raise
+                log.info(
+                    "%s %s: %s; attempt %d, again in %.2fs",
+                    method,
+                    urlsplit(url).path,
+                    exc.reason,
+                    attempt,
+                    wait,
+                )
+                await self._clock.sleep(wait)
+
+    async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP exchange, with transport failures turned into :class:`NetworkError`."""
+        what = f"{method} {urlsplit(url).path}"
+        try:
+            return await self._http.request(method, url, **kwargs)
+        except httpx.ConnectTimeout:
+            raise ResponseTimeout(f"{what}: could not connect", request_sent=False) from None
+        except httpx.TimeoutException:
+            raise ResponseTimeout(f"{what}: no answer within {self._timeout_s:.0f}s") from None
+        except httpx.ConnectError as exc:
+            raise NetworkError(f"{what}: cannot connect ({exc})", request_sent=False) from None
+        except httpx.TransportError as exc:
+            raise NetworkError(f"{what}: connection failed ({type(exc).__name__})") from None
+
+    async def _once(self, method: str, url: str, **kwargs: Any) -> Any:
+        path = urlsplit(url).path
+        started = time.monotonic()
+        response = await self._send(method, url, **kwargs)
+        envelope: RawEnvelope | None
+        try:
+            envelope = RawEnvelope.model_validate(response.json())
+        except (ValueError, ValidationError):
+            envelope = None
+        status = response.status_code
+        log.info(
+            "%s %s -> HTTP %d code %s in %.0f ms",
+            method,
+            path,
+            status,
+            envelope.code if envelope else "-",
+            (time.monotonic() - started) * 1000,
+        )
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        if envelope is not None and envelope.code not in (0, 200):
+            raise api_error(envelope.code, envelope.message, status, retry_after=retry_after)
+        if status >= 400:
+            message = envelope.message if envelope else response.reason_phrase
+            raise api_error(status, message, status, retry_after=retry_after)
+        if envelope is None:
+            raise NetworkError(f"{method} {path}: the answer was not the expected JSON")
+        return envelope.data
+
+    async def _put(self, url: str, content: bytes, mime: str) -> None:
+        """PUT the bytes to the upload URL, repeated only if the request never left."""
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                response = await self._send(
+                    "PUT", url, content=content, headers={"Content-Type": mime}
+                )
+            except NetworkError as exc:
+                wait = None if exc.request_sent else self._retry.delay(attempt)
+                if wait is None:
+                    raise
+                await self._clock.sleep(wait)
+                continue
+            log.info(
+                "PUT <upload url> -> HTTP %d in %.0f ms",
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
+            if response.status_code >= 400:
+                raise api_error(
+                    response.status_code, redact(response.reason_phrase), response.status_code
+                )
+            return
