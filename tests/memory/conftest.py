@@ -26,8 +26,3 @@ def _clean_logging_and_secrets() -> Iterator[None]:
     yield
     logs.teardown_logging()
     logs._forget_secrets_for_tests()
-
-
-def all_bytes_under(folder: Path) -> dict[Path, bytes]:
-    """Every regular file below ``folder`` and its content."""
-    return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
