@@ -36,6 +36,7 @@ __all__ = [
     "install_redacting_streams",
     "log_file_name",
     "redact",
+    "redact_secrets",
     "register_secret",
     "setup_logging",
     "teardown_logging",
@@ -101,18 +102,30 @@ def _forget_secrets_for_tests() -> None:
         _secret_pattern = None
 
 
+def redact_secrets(text: str) -> str:
+    """``text`` with registered secrets and ``ima_`` tokens replaced by ``ima_***`` and Bearer
+    credentials by ``***``, but URL parameters left alone.
+
+    For text whose links must keep working, such as a delivered picture's (possibly signed)
+    URL on stdout. Everything else uses :func:`redact`.
+    """
+    if not text:
+        return text
+    text = _BEARER.sub(rf"\g<1>{MASK}", text)
+    pattern = _secret_pattern
+    if pattern is not None:
+        text = pattern.sub(KEY_MASK, text)
+    return _IMA_TOKEN.sub(KEY_MASK, text)
+
+
 def redact(text: str) -> str:
     """``text`` with every secret replaced: registered values and ``ima_`` tokens by
     ``ima_***``, secret-looking URL parameters, JSON fields and Bearer credentials by ``***``."""
     if not text:
         return text
-    pattern = _secret_pattern
-    if pattern is not None:
-        text = pattern.sub(KEY_MASK, text)
-    text = _IMA_TOKEN.sub(KEY_MASK, text)
+    text = redact_secrets(text)
     text = _QUERY_PARAM.sub(rf"\g<1>{MASK}", text)
-    text = _JSON_FIELD.sub(rf"\g<1>{MASK}\g<2>", text)
-    return _BEARER.sub(rf"\g<1>{MASK}", text)
+    return _JSON_FIELD.sub(rf"\g<1>{MASK}\g<2>", text)
 
 
 class RedactingFilter(logging.Filter):
@@ -142,14 +155,16 @@ class RedactingStream:
     """A text stream that redacts everything written to it before passing it on.
 
     Wrap ``sys.stdout`` and ``sys.stderr`` with it (:func:`install_redacting_streams`) so even an
-    unexpected traceback cannot print the key.
+    unexpected traceback cannot print the key. With ``keep_urls`` only secrets are masked
+    (:func:`redact_secrets`), so a signed picture URL in a result still works.
     """
 
-    def __init__(self, inner: TextIO) -> None:
+    def __init__(self, inner: TextIO, *, keep_urls: bool = False) -> None:
         self.inner = inner
+        self._redact = redact_secrets if keep_urls else redact
 
     def write(self, text: str) -> int:
-        self.inner.write(redact(text))
+        self.inner.write(self._redact(text))
         return len(text)  # callers count what they gave, not what was printed
 
     def writelines(self, lines: Iterable[str]) -> None:
@@ -164,9 +179,13 @@ class RedactingStream:
 
 
 def install_redacting_streams() -> None:
-    """Wrap ``sys.stdout`` and ``sys.stderr`` in :class:`RedactingStream` (idempotent)."""
+    """Wrap ``sys.stdout`` and ``sys.stderr`` in :class:`RedactingStream` (idempotent).
+
+    stdout carries results (``--output-json``, JSON lines with the picture's URL), so it keeps
+    URLs intact and masks only secrets; stderr gets the full redaction.
+    """
     if not isinstance(sys.stdout, RedactingStream):
-        sys.stdout = RedactingStream(sys.stdout)
+        sys.stdout = RedactingStream(sys.stdout, keep_urls=True)
     if not isinstance(sys.stderr, RedactingStream):
         sys.stderr = RedactingStream(sys.stderr)
 

@@ -19,6 +19,7 @@ from skill.logs import (
     cleanup_old_logs,
     log_file_name,
     redact,
+    redact_secrets,
     register_secret,
     setup_logging,
 )
@@ -175,3 +176,15 @@ def test_redacting_stream_masks_what_is_printed() -> None:
     stream.writelines([f"again {CANARY}\n"])
     assert CANARY not in sink.getvalue()
     assert sink.getvalue().count("ima_***") == 2
+
+
+def test_stdout_mode_keeps_a_signed_picture_url_working_but_masks_the_key() -> None:
+    register_secret(CANARY)
+    signed = "https://cdn.example/p.png?OSSAccessKeyId=LTAI5t&Expires=1&Signature=ab%2Bc"
+    sink = io.StringIO()
+    stream = RedactingStream(sink, keep_urls=True)
+    stream.write(f'{{"media": "{signed}", "note": "{CANARY}"}}\n')
+    assert signed in sink.getvalue()
+    assert CANARY not in sink.getvalue()
+    assert redact_secrets(f"Bearer {CANARY}") == "Bearer ***"
+    assert "Signature=***" in redact(signed)  # the log file still hides it
