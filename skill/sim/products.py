@@ -9,6 +9,7 @@ and validated against just the same.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,13 +21,18 @@ CATEGORIES: tuple[str, ...] = ("text_to_image", "image_to_image")
 LEAF_TYPE = "3"
 
 
-def load_default_lists() -> dict[str, dict[str, Any]]:
-    """The two captured product lists shipped in ``skill/sim/data``."""
+@functools.lru_cache(maxsize=1)
+def _read_default_lists() -> dict[str, dict[str, Any]]:
     lists: dict[str, dict[str, Any]] = {}
     for category in CATEGORIES:
         path = sim_data_dir() / f"product_list.{category}.json"
         lists[category] = json.loads(path.read_text(encoding="utf-8"))
     return lists
+
+
+def load_default_lists() -> dict[str, dict[str, Any]]:
+    """The two captured product lists shipped in ``skill/sim/data`` (a fresh copy each call)."""
+    return copy_lists(_read_default_lists())
 
 
 def copy_lists(lists: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
