@@ -124,3 +124,26 @@ def test_threads_never_lose_an_increment(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert read_json(path, default=_empty) == {"n": workers}
+
+
+def test_an_interrupt_during_the_write_keeps_the_old_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "journal.json"
+    with locked_json(path, default=_empty) as box:
+        box.data["task"] = "t1"
+    before = path.read_bytes()
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C between the temporary file and the rename
+
+    monkeypatch.setattr("skill.atomic.os.replace", interrupted)
+
+    def update() -> None:
+        with locked_json(path, default=_empty) as box:
+            box.data["task"] = "t2"
+
+    with pytest.raises(KeyboardInterrupt):
+        update()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.json", "journal.json.lock"]
