@@ -205,31 +205,8 @@ class Simulator:
         with self._lock:
             if control.is_control(request.path):
                 return control.handle(self, request)
-            self._record(request)
+            self.requests.append(RecordedRequest.of(request))
             return self._route(request)
-
-    def _record(self, request: SimRequest) -> None:
-        parsed: Any = None
-        form: dict[str, str] | None = None
-        content_type = request.headers.get("content-type", "")
-        if "application/x-www-form-urlencoded" in content_type:
-            form = request.form()
-        elif request.body:
-            try:
-                parsed = request.json()
-            except ValueError:
-                parsed = None
-        self.requests.append(
-            RecordedRequest(
-                method=request.method,
-                path=request.path,
-                query=dict(request.query),
-                headers=request.headers,
-                body=request.body,
-                json=parsed,
-                form=form,
-            )
-        )
 
     def _route(self, request: SimRequest) -> SimResponse:
         method, path = request.method.upper(), request.path

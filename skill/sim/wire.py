@@ -84,6 +84,28 @@ class RecordedRequest:
     #: The body parsed as a form, when it was sent as ``application/x-www-form-urlencoded``.
     form: dict[str, str] | None = None
 
+    @classmethod
+    def of(cls, request: SimRequest) -> RecordedRequest:
+        """Record ``request``, parsing its body as a form or as JSON when it is one."""
+        parsed: Any = None
+        form: dict[str, str] | None = None
+        if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
+            form = request.form()
+        elif request.body:
+            try:
+                parsed = request.json()
+            except ValueError:
+                parsed = None  # not JSON (an upload's bytes): the raw body is kept anyway
+        return cls(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=request.headers,
+            body=request.body,
+            json=parsed,
+            form=form,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly view (the body as text), for ``GET /_sim/requests``."""
         return {
