@@ -1,0 +1,171 @@
+"""What the Feishu and Discord channels share: errors, URL rules, the picture's bytes, waits.
+
+Nothing here knows either platform's message shapes; it only knows HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from skill.events import Reply
+from skill.settings import is_loopback_host
+
+log = logging.getLogger("skill.channels")
+
+
+class ChannelError(RuntimeError):
+    """The platform refused or could not be reached. Raised to the caller only when the person
+    cannot be told the outcome at all; a progress edit that fails is dropped instead."""
+
+
+class ChannelConfigError(ValueError):
+    """The channel cannot be used as configured (a missing variable, a refused address)."""
+
+
+class RateLimited(ChannelError):
+    """The platform said "too many requests" and asked for a wait longer than we accept."""
+
+    def __init__(self, message: str, retry_after_s: float | None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+def check_platform_url(url: str, *, hosts: Iterable[str], variable: str) -> str:
+    """``url`` without a trailing slash when it is https on one of ``hosts``, or any loopback
+    address (the tests' fakes); else :class:`ChannelConfigError`. Never echoes the URL, which
+    may carry a token."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.username or parts.password:
+        raise ChannelConfigError(f"{variable} must not carry credentials")
+    if parts.scheme in ("http", "https") and host and is_loopback_host(host):
+        return url.strip().rstrip("/")
+    if parts.scheme == "https" and host in set(hosts):
+        return url.strip().rstrip("/")
+    allowed = ", ".join(sorted(hosts))
+    raise ChannelConfigError(
+        f"{variable} is refused: only https on {allowed} or a loopback address is allowed"
+    )
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The generated image, ready to upload."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+_SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "png", "image/png"),
+    (b"\xff\xd8\xff", 0, "jpg", "image/jpeg"),
+    (b"GIF8", 0, "gif", "image/gif"),
+    (b"WEBP", 8, "webp", "image/webp"),
+)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def sniff_image(data: bytes) -> tuple[str, str] | None:
+    """(extension, MIME type) from the first bytes, or ``None`` when it is not a picture."""
+    for magic, offset, ext, mime in _SIGNATURES:
+        if data[offset : offset + len(magic)] == magic:
+            return ext, mime
+    return None
+
+
+def _name_for(source: str, ext: str) -> str:
+    stem = Path(unquote(urlsplit(source).path or source)).stem
+    stem = _SAFE_NAME.sub("_", stem).strip("._")[:60] or "image"
+    return f"{stem}.{ext}"
+
+
+def _downloadable(url: str) -> bool:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))
+
+
+async def load_picture(reply: Reply, http: httpx.AsyncClient, *, max_bytes: int) -> Picture | None:
+    """The success reply's picture: the local file (``path``) when there is one, else the bytes
+    at ``media`` (https, or loopback for the simulator). ``None`` when it is unavailable, too
+    large, or not a picture; the caption still carries the link then."""
+    data: bytes | None = None
+    source = reply.path or reply.media or ""
+    if reply.path:
+        data = await asyncio.to_thread(_read_small_file, Path(reply.path), max_bytes)
+    if data is None and reply.media and _downloadable(reply.media):
+        source = reply.media
+        data = await _download(reply.media, http, max_bytes=max_bytes)
+    if data is None:
+        return None
+    kind = sniff_image(data)
+    if kind is None:
+        log.warning("the result is not a picture we can upload")
+        return None
+    ext, mime = kind
+    return Picture(filename=_name_for(source, ext), content_type=mime, data=data)
+
+
+def _read_small_file(file: Path, max_bytes: int) -> bytes | None:
+    try:
+        if file.stat().st_size <= max_bytes:
+            return file.read_bytes()
+        log.warning("picture larger than %d bytes: not attached", max_bytes)
+    except OSError as exc:
+        log.warning("picture file unreadable: %s", type(exc).__name__)
+    return None
+
+
+async def _download(url: str, http: httpx.AsyncClient, *, max_bytes: int) -> bytes | None:
+    try:
+        async with http.stream("GET", url, follow_redirects=url.startswith("https:")) as resp:
+            if resp.status_code != httpx.codes.OK:
+                log.warning("picture download answered %s", resp.status_code)
+                return None
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    log.warning("picture larger than %d bytes: not attached", max_bytes)
+                    return None
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except httpx.HTTPError as exc:
+        log.warning("picture download failed: %s", type(exc).__name__)
+        return None
+
+
+def header_seconds(value: str | None) -> float | None:
+    """A wait from a header: seconds (``1.5``) or an HTTP date (Retry-After allows both)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def json_object(response: httpx.Response) -> dict[str, object]:
+    """The response body as a JSON object, or ``{}`` when it is not one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
