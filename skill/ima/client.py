@@ -194,13 +194,21 @@ class ImaClient:
         if plan.task_type == "image_to_image" and not input_urls:
             raise MissingInputImage()
         body = create_request(plan, prompt, input_urls).model_dump(mode="json")
-        data = await self._call(
-            "POST",
-            self.endpoints.base_url + CREATE_PATH,
-            safe=False,
-            json=body,
-            headers=self._api_headers(),
-        )
+        try:
+            data = await self._call(
+                "POST",
+                self.endpoints.base_url + CREATE_PATH,
+                safe=False,
+                json=body,
+                headers=self._api_headers(),
+            )
+        except NetworkError as exc:
+            if not exc.request_sent:
+                raise
+            # The server may have accepted (and charged) it: say so, and never send it again.
+            raise type(exc)(
+                f"{exc.message}; the task may have been created, so it was not sent again"
+            ) from None
         try:
             return CreateResponse.model_validate(data).id
         except ValidationError:

@@ -1,7 +1,7 @@
 """When and how long to wait before trying a safe request again.
 
 Only safe requests are retried (product list, detail, upload token): on a network error, a
-429 or a 5xx. The wait grows exponentially up to a cap, with full jitter so that many clients
+429 or a 5xx. The wait grows exponentially up to a cap, with jitter so that many clients
 do not retry in step; a server's ``Retry-After`` is honoured when it is short, and a long one
 ends the attempts (the request fails as rate-limited rather than hanging).
 """
@@ -39,7 +39,7 @@ class RetryPolicy:
         if retry_after is not None:
             return retry_after if retry_after <= self.retry_after_cap_s else None
         ceiling = min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1))
-        # Full jitter: anywhere from half the ceiling to all of it keeps some backoff.
+        # Equal jitter: between half the ceiling and all of it, so some backoff always remains.
         return random.uniform(ceiling / 2, ceiling) if self.jitter else ceiling  # noqa: S311 -- jitter, not security
 
 

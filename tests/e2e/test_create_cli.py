@@ -428,3 +428,13 @@ def test_never_finishing_task_times_out_with_its_id(
     assert fast_sim.stats()["creates"] == 1
     # It kept polling until the deadline (each poll also costs some simulated time).
     assert count(fast_sim, DETAIL) >= 10
+
+
+def test_every_contract_reason_has_a_plain_hint() -> None:
+    from skill.commands._access import HINTS
+    from skill.events import REASONS
+
+    assert set(HINTS) == set(REASONS)
+    for text in HINTS.values():
+        assert "4008" not in text
+        assert "401" not in text

@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from ima_fakes import product_list
 
 from skill.ima import (
@@ -31,6 +33,8 @@ def tree(category: str = "text_to_image", raw: dict[str, Any] | None = None) -> 
     assert env.data is not None
     return env.data
 
+
+TREE_T2I = tree()
 
 # Expected values read from the reference lists (PROTOCOL.md), not from our code.
 T2I_PRICES = {
@@ -199,3 +203,19 @@ def test_price_table_and_summaries() -> None:
     assert len(models[0].aspect_ratios) == 14
     assert models[0].sizes == ("512px", "1K", "2K", "4K")
     assert models[0].expected_time == "20~35s"
+
+
+@given(
+    model_and_size=st.sampled_from([(m, s) for m, rows in T2I_PRICES.items() for s, _, _ in rows]),
+    flips=st.lists(st.booleans(), min_size=5, max_size=5),
+)
+def test_any_spelling_of_a_size_gets_the_rule_spelling(
+    model_and_size: tuple[str, str], flips: list[bool]
+) -> None:
+    model_id, size = model_and_size
+    asked = "".join(c.swapcase() if flip else c for c, flip in zip(size, flips, strict=False))
+    plan = make_plan("text_to_image", TREE_T2I, model_id, size=f" {asked} ")
+    expected = {s: (a, p) for s, p, a in T2I_PRICES[model_id]}[size]
+    assert (plan.size, (plan.attribute_id, plan.credit)) == (size, expected)
+    body = create_request(plan, "p").model_dump(mode="json")
+    assert body["parameters"][0]["parameters"]["size"] == size
