@@ -1,0 +1,32 @@
+"""Text -> :class:`Intent`: what a chat message (Chinese, English or both) asks to be drawn.
+
+Pure: no I/O, no clock, no network, no logging; patterns are compiled once at import and
+nothing heavier than :mod:`re` is imported, so ``ima-nano-banana parse`` starts fast.
+
+Public names: :func:`parse`, :class:`Intent`, :data:`SUBJECTS`, :data:`DEFAULT_EMOJI`,
+:data:`NOTICES` and the notice codes.
+"""
+
+from __future__ import annotations
+
+from skill.intent._model import (
+    DEFAULT_EMOJI,
+    NOTICE_IMAGE_REQUIRED,
+    NOTICE_SIZE_CAPPED,
+    NOTICE_UNSUPPORTED_MODEL,
+    NOTICES,
+    SUBJECTS,
+    Intent,
+)
+from skill.intent._parser import parse
+
+__all__ = [
+    "DEFAULT_EMOJI",
+    "NOTICES",
+    "NOTICE_IMAGE_REQUIRED",
+    "NOTICE_SIZE_CAPPED",
+    "NOTICE_UNSUPPORTED_MODEL",
+    "SUBJECTS",
+    "Intent",
+    "parse",
+]

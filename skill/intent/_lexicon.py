@@ -1,0 +1,318 @@
+"""Parsing knowledge: every word list and pattern the parser uses, compiled once at import.
+
+All patterns run on the *normalized* text (full-width ASCII folded to half-width, see
+:data:`FOLD`), case-insensitively. ``\\x00`` (:data:`CUT`) marks where a control word was
+removed, so patterns treat it as a boundary like punctuation. Word lists live here and not
+in :mod:`skill.catalog`: they are knowledge of how people talk, not facts about the models.
+"""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+
+#: Replaces every removed control word in the working text; a boundary for later patterns.
+CUT = "\x00"
+
+# Full-width ASCII (U+FF01..U+FF5E) -> ASCII, ideographic space -> space, ratio colon -> ":".
+# One code point to one code point, so positions in the folded text match the original and
+# the prompt can be cut out of what the person actually wrote.
+_fold: dict[int, int] = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_fold[0x3000] = 0x20
+_fold[0x2236] = ord(":")
+FOLD = str.maketrans(_fold)
+
+#: Control characters, lone surrogates and zero-width marks never reach a prompt.
+JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
+
+_SEP = r"\s\x00,.;:!?。、~\"'()\[\]{}<>《》「」『』【】…—\-+*/|#@&=_“”‘’"
+#: Start of a chunk: the text start, or right after a separator or a removed word.
+_START = rf"(?:^|(?<=[{_SEP}]))"
+_AW = r"(?<![a-z0-9])"  # ASCII word start (\b would treat Chinese characters as letters)
+_AE = r"(?![a-z0-9])"  # ASCII word end
+_S = r"[\s\-_.]*"  # what people put inside model names: "nano-banana 2", "nb_pro"
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+URL = re.compile(r"https?://[^\s<>\"'`，。！？、；）】」』\x00]+", _I)
+URL_TRAILING = ".,;:!?)]}>'\"*"
+
+# --- aspect ratio and size ------------------------------------------------------------------
+_IN = rf"(?:{_AW}(?:in|at|with|as|using)\s+(?:an?\s+|the\s+)?)?"
+#: 1920x1080, 1024*1024 px: a ratio (reduced) and a size (from the long side).
+PIXELS = re.compile(
+    rf"{_IN}(?<![\d.])(?P<w>\d{{3,5}})\s*(?:x|×|\*)\s*(?P<h>\d{{3,5}})(?!\d)"
+    r"(?:\s*(?:px|pixels?|像素))?(?:\s*(?:resolution|分辨率|的))?",
+    _I,
+)
+#: "16:9", "16：9", "16 : 9", "16比9", "ratio 16:9", "比例16:9的".
+RATIO = re.compile(
+    rf"{_IN}(?:(?P<kw>(?:aspect\s+)?ratio(?:\s+of)?|宽高比|长宽比|画面比例|比例|画幅)\s*(?:[:=为是]\s*)?)?"
+    r"(?<![\d.])(?P<w>\d{1,2})\s*(?::|比)\s*(?P<h>\d{1,2})(?![\d.])"
+    r"(?P<time>\s*(?:am|pm|a\.m|p\.m|o'?clock|点|分))?"
+    r"(?:\s*(?:aspect\s+ratio|aspect|ratio|format|的比例|比例|画幅|尺寸|的))*",
+    _I,
+)
+#: Minutes that make "12:30" a clock time rather than a ratio.
+CLOCK_MINUTES = frozenset({15, 20, 25, 30, 35, 40, 45, 50, 55})
+RATIO_MAX_SIDE = 64
+RATIO_MAX_ELONGATION = 8
+
+_SIZE_HEAD = r"(?:(?:resolution|res|size|分辨率|清晰度|尺寸|画质)\s*(?:[:=为是]\s*|of\s+)?)?"
+_SIZE_TAIL = r"(?:\s*(?:分辨率|高清|超清|超高清|画质|清晰度|resolution|res|uhd|hd|quality|的))*"
+#: "4K", "4 k", "4K高清", "in 2K", "8K" (capped), "resolution: 1k".
+SIZE_K = re.compile(
+    rf"{_IN}{_SIZE_HEAD}(?:超高清|高清|超清)?\s*(?<![a-z0-9.])(?P<k>\d{{1,2}})\s*k{_AE}{_SIZE_TAIL}",
+    _I,
+)
+#: "512", "512px", "1024px", "1080p".
+SIZE_PX = re.compile(
+    rf"{_IN}{_SIZE_HEAD}(?<![a-z0-9.])(?P<n>512|1024|2048|4096)\s*(?P<unit>px|pixels?|像素)?{_AE}(?!\s*[x×*])"
+    rf"|{_IN}(?<![a-z0-9.])(?P<p>720|1080|1440|2160|4320)p{_AE}",
+    _I,
+)
+#: "4K" means 4K up to here; above it is capped at 4K with a notice.
+SIZE_K_VALUES = {1: "1K", 2: "2K", 4: "4K"}
+SIZE_K_CAP_FROM = 5
+SIZE_K_CAP_UPTO = 32
+SIZE_PX_VALUES = {512: "512px", 1024: "1K", 2048: "2K", 4096: "4K"}
+#: "1080p" names the short side of a 16:9 frame.
+SIZE_P_VALUES = {720: "1K", 1080: "2K", 1440: "2K", 2160: "4K", 4320: "8K"}
+#: Long side of a pixel size -> size: up to 768 is 512px, up to 1536 is 1K, up to 3072 2K,
+#: up to 6144 4K, beyond that capped.
+PIXEL_SIZE_STEPS: tuple[tuple[int, str], ...] = ((768, "512px"), (1536, "1K"), (3072, "2K"))
+PIXEL_SIZE_4K_UPTO = 6144
+
+# --- orientation words ---------------------------------------------------------------------
+_ORIENT_TAIL = r"(?:\s*(?:的|格式|模式|构图|比例|画幅))*"
+ORIENT_ZH = re.compile(
+    r"(?P<wide>横(?:图|版|屏|向|幅|构图|画幅|板)|宽屏|宽幅|(?:电脑|桌面)(?:壁纸|背景))"
+    r"|(?P<tall>竖(?:图|版|屏|向|幅|构图|画幅|板)|(?:手机|iphone|安卓|android)\s*(?:壁纸|屏保|锁屏|背景)"
+    r"|(?:抖音|小红书)(?:封面|竖版)?)"
+    r"|(?P<square>方图|方形图|正方形(?:的|图|构图)?|方版|1比1)" + _ORIENT_TAIL,
+    _I,
+)
+_EN_ORIENT_WORDS = (
+    r"(?P<wide>horizontal|widescreen|wide\s*screen|desktop\s+(?:wallpaper|background))"
+    r"|(?P<tall>vertical|(?:phone|mobile|iphone|android|lock\s*screen)\s+(?:wallpaper|background)"
+    r"|(?:instagram|ig|tiktok)\s+stor(?:y|ies))"
+)
+ORIENT_EN = re.compile(
+    rf"{_IN}{_AW}(?:{_EN_ORIENT_WORDS}){_AE}"
+    r"(?:\s+(?:orientation|mode|format|layout|aspect(?:\s+ratio)?|ratio))?",
+    _I,
+)
+#: "landscape", "portrait" and "square" also describe pictures ("a mountain landscape",
+#: "a portrait of…"): they set the ratio only when qualified ("landscape mode") or said on
+#: their own between separators ("a cat, landscape, 4K").
+ORIENT_EN_AMBIGUOUS = re.compile(
+    rf"{_IN}{_AW}(?:(?P<wide>landscape)|(?P<tall>portrait)|(?P<square>square)){_AE}"
+    r"(?P<qual>\s+(?:orientation|mode|format|layout|aspect(?:\s+ratio)?|ratio|crop|shape))?",
+    _I,
+)
+ORIENT_RATIOS = {"wide": "16:9", "tall": "9:16", "square": "1:1"}
+
+# --- models ---------------------------------------------------------------------------------
+#: Models outside the Nano Banana series: (display name, pattern).
+OTHER_MODELS: tuple[tuple[str, str], ...] = (
+    ("Midjourney", rf"mid{_S}journey(?:{_S}v?\d+(?:\.\d)?)?|mj{_S}v?\d+(?:\.\d)?|mj"),
+    ("SeeDream", rf"see{_S}dream(?:{_S}\d(?:\.\d)?)?|即梦(?:ai)?|jimeng"),
+    ("DALL·E", rf"dall{_S}[·]?{_S}e(?:{_S}\d)?"),
+    ("Flux", rf"flux(?:{_S}(?:1(?:\.1)?|dev|pro|schnell|kontext|ultra))*"),
+    (
+        "Stable Diffusion",
+        rf"stable{_S}diffusion(?:{_S}(?:xl|\d(?:\.\d)?))?|sdxl|sd{_S}(?:1\.5|2\.1|3\.5|3|xl)",
+    ),
+    ("GPT Image", rf"gpt{_S}image(?:{_S}1)?|gpt{_S}4o|chatgpt"),
+    ("Imagen", rf"imagen(?:{_S}\d)?"),
+    ("Ideogram", r"ideogram"),
+    ("Recraft", r"recraft"),
+    ("Kling", r"kling|可灵"),
+    ("Wan", r"通义万相|wanx|wan{_S}2\.\d".replace("{_S}", _S)),
+    ("Hunyuan", r"混元|hunyuan"),
+    ("Qwen-Image", rf"qwen{_S}image"),
+    ("Adobe Firefly", rf"adobe{_S}firefly"),
+    ("文心一格", r"文心一格"),
+)
+_OTHER = "|".join(f"(?:{p})" for _, p in OTHER_MODELS)
+OTHER_MODEL_NAMES = tuple((name, re.compile(p, _I)) for name, p in OTHER_MODELS)
+
+_PRO_NAMES = (
+    rf"gemini{_S}3(?:\.0)?{_S}pro(?:{_S}image)?(?:{_S}preview)?"
+    rf"|nano{_S}banana{_S}pro|(?:纳米)?香蕉{_S}pro|banana{_S}pro|nb{_S}pro"
+    # "Pro" on its own, not "professional", "GoPro", "iPhone 15 Pro" or "pro photographer".
+    r"|(?<!\d\s)(?<!\d)(?<!macbook\s)(?<!ipad\s)pro(?![a-z0-9]|-[a-z]|\s*max"
+    r"|\s+(?:photographers?|athletes?|players?|gamers?|skaters?|skateboarders?|surfers?"
+    r"|wrestlers?|chefs?|golfers?|boxers?|tips?|cons?|bono))"
+)
+_NB2_NAMES = (
+    rf"gemini{_S}3\.1{_S}flash(?:{_S}image)?(?:{_S}preview)?"
+    rf"|gemini{_S}2\.5{_S}flash{_S}image(?:{_S}preview)?"
+    rf"|nano{_S}banana(?:{_S}(?:2|two|二))?|纳米香蕉(?:{_S}(?:2|二))?|香蕉(?:{_S}(?:2|二))?"
+    rf"|banana{_S}(?:2|two)|nb{_S}2"
+)
+_SAVE_LEAD = (
+    r"(?:以后|今后|之后|往后|从现在开始|从现在起|从今以后|下次)[,\s]*(?:也|都|就|一直|总是|永远|全部)*\s*"
+    r"(?:默认)?\s*(?:用|使用|选用|选|换成|改用|切换到|切换成|切到)"
+    r"|(?:都|一直|总是|永远)\s*(?:用|使用)"
+    r"|默认(?:都)?(?:用|使用|选)?|我?(?:比较|更|最|还是)?(?:喜欢|偏好|偏爱|爱用)(?:用)?"
+    r"|用|使用|选用|换成|改用|切换到|切换成|切到|换回|用回"
+    rf"|{_AW}(?:from\s+now\s+on,?\s+)?(?:always\s+)?(?:use|using)"
+    rf"|{_AW}(?:always|with|via|switch(?:ed)?\s+to|go\s+with|stick\s+with|stick\s+to"
+    r"|pick|choose|select|i\s+(?:prefer|like|love)(?:\s+(?:using|to\s+use))?|prefer)"
+)
+_NEG_LEAD = (
+    r"不要用|不要|别用|别|不用|不想用|不是|除了"
+    rf"|{_AW}(?:don'?t\s+use|do\s+not\s+use|not|no|never|without|instead\s+of|rather\s+than)"
+)
+_NEUTRAL_LEAD = rf"{_AW}(?:in|on|by|through|try|make|set)|试试|试一下"
+MODEL = re.compile(
+    rf"(?:(?P<neg>{_NEG_LEAD})|(?P<save>{_SAVE_LEAD})|(?P<neutral>{_NEUTRAL_LEAD}))?"
+    rf"\s*(?:{_AW}the\s+)?"
+    rf"{_AW}(?:(?P<other>{_OTHER})|(?P<pro>{_PRO_NAMES})|(?P<nb2>{_NB2_NAMES})){_AE}"
+    r"(?P<tail>(?:\s*(?:模型|model|版本?|version))?"
+    r"(?:\s*(?P<deft>from\s+now\s+on|by\s+default|as\s+(?:my\s+|the\s+)?default(?:\s+model)?"
+    r"|(?:my|the)\s+default(?:\s+model)?|(?:作为|设为|设成|当作?|当成)默认(?:模型)?"
+    r"|以后都用(?:它|这个)?))?)",
+    _I,
+)
+#: "香蕉" on its own is a banana to draw; it names the model only with a lead or a tail.
+BARE_BANANA = re.compile(r"(?:纳米)?香蕉")
+
+# --- budget and premium words -----------------------------------------------------------------
+_VALUE_LEAD = (
+    r"用|使用|选|要|来个?|换成?"
+    rf"|{_AW}(?:use|using|go\s+with|pick|choose|with|give\s+me|want)"
+)
+_BUDGET = (
+    r"最便宜|便宜(?:一)?(?:点|些)|便宜的|省钱|省点钱|最省钱?|低成本|低价"
+    rf"|{_AW}(?:cheapest|cheap(?:er)?|budget|low[\s\-]?cost|inexpensive|economy|economical"
+    r"|save\s+(?:money|credits|points))"
+)
+_PREMIUM = (
+    r"最高(?:质量|画质|品质|清晰度)|(?:质量|画质|品质|效果)最(?:好|高|佳)|最佳(?:质量|画质|效果|模型)?"
+    r"|最强的?|顶级(?:质量|画质|模型)?|最好的?"
+    rf"|{_AW}(?:premium|(?:best|highest|top|max(?:imum)?)[\s\-]+quality|best\s+(?:model|version)"
+    r"|best\s+possible|high[\s\-]?end|the\s+best)"
+)
+VALUE = re.compile(
+    rf"(?:(?P<lead>{_VALUE_LEAD})\s*(?:the\s+|a\s+)?)?"
+    rf"(?:(?P<budget>{_BUDGET})|(?P<premium>{_PREMIUM})){_AE}"
+    r"(?P<tail>(?:\s*(?:的|模型|model|one|option|version|版本?|一点|点))*)",
+    _I,
+)
+#: These mean "preferably" or "the best <thing>" unless a lead or a tail makes them about
+#: the model: "最好是蓝色" is not a model choice, "用最好的" is.
+VALUE_NEEDS_CONTEXT = frozenset({"最好", "最好的", "the best"})
+VALUE_END = re.compile(rf"\s*(?:$|[{_SEP}])")
+
+# --- preference phrases that name no model ------------------------------------------------------
+_END = rf"(?=\s*(?:$|[{_SEP}]|吧|啊|呀|哈))"
+CLEAR = re.compile(
+    r"(?:你|帮我)?推荐(?:一个|一款|个)?(?:模型|model)"
+    rf"|(?:你|帮我)?推荐(?:一个|一款|个)?{_END}"
+    r"|你(?:来)?(?:选|决定|看着办)(?:一个|个)?(?:模型)?|帮我选(?:一个|个)?(?:模型)?"
+    r"|随便(?:哪个|一个)?模型|用默认的?(?:模型)?|默认的?模型?就(?:行|好|可以)|用回默认的?(?:模型)?"
+    r"|恢复默认(?:模型|设置)?|试试(?:别的|其他的?|其它的?)(?:模型)?|用(?:别的|其他的?|其它的?)模型"
+    r"|换(?:一个|一?个|)(?:别的|其他的?|其它的?)?模型|换(?:一个|个)?(?:别的|其他的?)"
+    rf"|{_AW}(?:use\s+(?:the\s+)?default(?:\s+model)?|(?:the\s+)?default\s+model"
+    r"|go\s+back\s+to\s+(?:the\s+)?default(?:\s+model)?|reset\s+(?:my\s+|the\s+)?(?:default|preference|model)s?"
+    r"|recommend\s+(?:one|a\s+model|something|me\s+a\s+model|a\s+good\s+model)"
+    r"|(?:you\s+)?(?:pick|choose|decide)\s+(?:one|for\s+me|the\s+model|a\s+model)"
+    r"|try\s+(?:something|anything)\s+else|try\s+(?:another|a\s+different|some\s+other|other)\s+(?:model|one)"
+    r"|use\s+(?:another|a\s+different|some\s+other)\s+model|whatever\s+model|any\s+model)" + _AE,
+    _I,
+)
+
+# --- task words and edit wording -----------------------------------------------------------------
+TASK_WORDS = re.compile(
+    r"(?P<i2i>以图生图|图生图|图片生成图片|"
+    rf"{_AW}(?:image[\s\-]*to[\s\-]*image|img2img|i2i){_AE})"
+    rf"|(?P<t2i>文生图|文字生成图片|{_AW}(?:text[\s\-]*to[\s\-]*image|txt2img|t2i){_AE})"
+    r"(?:\s*(?:模式|mode))?",
+    _I,
+)
+#: Wording that edits a picture the person has (or should have) given.
+EDIT = re.compile(
+    r"(?:这|那|我的|上面的?|下面的?|附件的?|发的)(?:一)?(?:张|幅|个)?(?:图片?|照片|相片|图像|自拍|头像|截图)"
+    r"|原图|参考图|参考这|风格迁移|换背景|去掉背景|抠图|P图|修图"
+    rf"|{_AW}(?:(?:this|that|these|my|the\s+(?:attached|uploaded|above|following))\s+"
+    r"(?:photos?|images?|pictures?|pics?|selfies?|portraits?|drawings?|sketch(?:es)?|headshots?)"
+    r"|style\s+transfer|edit\s+(?:it|this|my|the)|retouch|remove\s+the\s+background"
+    r"|change\s+the\s+background)" + _AE,
+    _I,
+)
+
+# --- request verbs ---------------------------------------------------------------------------
+_ZH_LEAD = (
+    r"请你?|麻烦(?:你|帮我)?|能不能|能否|可不可以|可以|帮我|帮忙|帮|给我|替我|为我|"
+    r"我想要?|我要|想要|我需要|需要|再|重新|你|就|来"
+)
+_ZH_LEAD_ALONE = r"请你?|麻烦(?:你|帮我)?|帮我|给我|我想要?|我要|想要|我需要|帮忙"
+_ZH_VERB_STRONG = r"画出|画(?![面风家中作室展廊质布板笔框册报卷师])|绘制|绘|生成(?!式)|创作|创建"
+_ZH_VERB_WEAK = r"做|弄|搞|出|整|来|设计|制作|p"
+ZH_REQUEST = re.compile(
+    rf"{_START}(?:(?:(?:{_ZH_LEAD})[\s\x00]*)*"
+    rf"(?:{_ZH_VERB_STRONG}|(?:{_ZH_VERB_WEAK})(?=[一个张幅份套组只]))"
+    r"(?:一下|出来|出)?[\s\x00]*(?:[个张幅只](?![\s\x00]*$))?"
+    rf"|(?:(?:{_ZH_LEAD_ALONE})[\s\x00]*)+)",
+    _I,
+)
+_EN_GREET = r"(?:hey|hi|hello|yo|ok|okay|alright|so)(?:\s+there)?[\s,!.\x00]+"
+_EN_POLITE = (
+    r"please|pls|plz|plse|kindly|(?:can|could|would|will)\s+(?:you|u)(?:\s+please)?"
+    r"|i\s+(?:want|need|would\s+like|'d\s+like|wanna|would\s+love)(?:\s+(?:you|u))?(?:\s+to)?"
+    r"|i'?d\s+like(?:\s+(?:you|u))?(?:\s+to)?|i'?m\s+looking\s+for|let'?s|go\s+ahead\s+and"
+    r"|help\s+me(?:\s+to)?|just|quickly|now"
+)
+_EN_VERB = (
+    r"draw|generate|create|make|paint|render|design|produce|imagine|illustrate|sketch"
+    r"|give|show|gen|whip\s+up|come\s+up\s+with|visuali[sz]e"
+)
+#: Not request verbs but edit instructions: "make it blue", "make this photo look…".
+_EN_VERB_NOT = (
+    r"(?!\s+(?:it|this|that|these|those|them|him|her|my|its|me\s+(?:look|feel)"
+    r"|the\s+(?:photo|image|picture|background|sky|colou?rs?)))"
+)
+_EN_GENERIC = (
+    r"(?:(?:an?|the|one|some|another|new|more)\s+)*(?:ai\s+)?(?:image|picture|pic|img|artwork|art)s?"
+    r"\s*(?:of|showing|that\s+shows|depicting|featuring|with|:)(?=\s)"
+)
+EN_REQUEST = re.compile(
+    rf"{_START}(?:{_EN_GREET})?(?:(?:{_EN_POLITE}){_AE}[\s,!\x00]*)*"
+    rf"(?:(?:to\s+|and\s+)?(?:{_EN_VERB}){_AE}{_EN_VERB_NOT}(?:\s+(?:me|us|for\s+me))?[\s\x00]*)?"
+    rf"(?:{_EN_GENERIC})?",
+    _I,
+)
+
+# --- prompt clean-up ------------------------------------------------------------------------
+CUT_RUN = re.compile(r"[ \t]*\x00[\x00\s]*")
+WHITESPACE = re.compile(r"\s+")
+_P = r",.;:!?~，。；：！？～、…"
+PUNCT_RUN = re.compile(rf"([{_P}])(?:\s*[{_P}])+")
+SPACE_BEFORE_PUNCT = re.compile(rf"\s+([{_P}])")
+SPACE_AFTER_WIDE_PUNCT = re.compile(r"([，。；：！？～、…])\s+")
+EDGE_PUNCT = re.compile(rf"^[\s{_P}\-—_*#|/\\·]+|[\s{_P}\-—_*#|/\\·]+$")
+LABEL = re.compile(r"^(?:prompt|提示词|描述|内容|主题|画面|subject)\s*[:：]\s*", _I)
+TRAILING_POLITE = re.compile(
+    r"(?:\s*(?:谢谢你?|谢啦|谢了|感谢|多谢|好吗|好不好|可以吗|行吗|吧|呀|啊|哦|喔|呢|嘛|哈+|啦|噢|一下"
+    rf"|{_AW}(?:please|pls|plz|thanks|thank\s+you|thx|ty|asap|for\s+me|if\s+you\s+can)))+$",
+    _I,
+)
+LEADING_FUNCTION = re.compile(
+    r"^(?:(?:a|an|the)\s+)?(?:of|with|using|via|and|featuring|showing)\s+", _I
+)
+TRAILING_FUNCTION = re.compile(r"\s+(?:a|an|the|of|in|with|at|on|and|for|using|via|by|to|as)$", _I)
+EDGE_PARTICLE = re.compile(r"^[的地得]+|的+$")
+GENERIC_ONLY = re.compile(
+    r"(?:[一1]?[张幅个]?(?:图片?|图像|照片|相片|画儿?|作品|东西|壁纸|插画|插图|图画)"
+    r"|(?:an?\s+|one\s+|some\s+)?(?:image|picture|pic|photo|img|drawing|something|anything"
+    r"|wallpaper|art|artwork)s?)",
+    _I,
+)
+#: Something that can describe a picture: a letter, a digit, a Chinese character, an emoji.
+MEANINGFUL = re.compile("[^\\W_]|[\U0001f300-\U0001faff\u2600-\u27bf]")
+#: What ends a chunk for "said on its own" checks.
+CHUNK_EDGE = frozenset(",.;:!?。、~()[]{}<>《》「」『』【】…—\x00，；：！？")

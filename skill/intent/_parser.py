@@ -1,0 +1,307 @@
+"""``parse``: one chat message (and any ``--image`` values) -> :class:`Intent`.
+
+The message is folded (full-width -> half-width, one code point for one, so positions stay
+aligned with what was written), then control words are cut out one kind at a time: URLs,
+pixel sizes, ratios, sizes, orientation words, model names with their preference phrases,
+budget and premium words, preference phrases that name no model, task words, and finally
+request verbs at the start of a chunk. What is left, tidied, is the prompt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from math import gcd
+
+from skill.catalog import BUDGET_MODEL_ID, BUDGET_SIZE, MAX_SIZE, PREMIUM_MODEL_ID
+from skill.intent import _lexicon as lx
+from skill.intent._model import (
+    DEFAULT_EMOJI,
+    IMAGE_TO_IMAGE,
+    NOTICE_IMAGE_REQUIRED,
+    NOTICE_SIZE_CAPPED,
+    NOTICE_UNSUPPORTED_MODEL,
+    PREFERENCE_CLEAR,
+    PREFERENCE_SAVE,
+    SUBJECTS,
+    TEXT_TO_IMAGE,
+    Intent,
+)
+from skill.intent._subjects import find_subject
+
+_PRO_ID = PREMIUM_MODEL_ID
+_NB2_ID = BUDGET_MODEL_ID
+
+
+class _Work:
+    """The folded text and the original side by side; cutting one cuts the other."""
+
+    __slots__ = ("norm", "orig")
+
+    def __init__(self, orig: str) -> None:
+        self.orig = orig
+        self.norm = orig.translate(lx.FOLD)
+
+    def cut(
+        self, pattern: re.Pattern[str], keep: Callable[[re.Match[str]], bool] | None = None
+    ) -> list[re.Match[str]]:
+        """Replace every (kept) match of ``pattern`` with one :data:`CUT` mark; return them."""
+        found: list[re.Match[str]] = []
+        for match in pattern.finditer(self.norm):
+            if match.end() > match.start() and (keep is None or keep(match)):
+                found.append(match)
+        if found:
+            norm_parts: list[str] = []
+            orig_parts: list[str] = []
+            last = 0
+            for match in found:
+                start, end = match.span()
+                norm_parts += (self.norm[last:start], lx.CUT)
+                orig_parts += (self.orig[last:start], lx.CUT)
+                last = end
+            norm_parts.append(self.norm[last:])
+            orig_parts.append(self.orig[last:])
+            self.norm = "".join(norm_parts)
+            self.orig = "".join(orig_parts)
+        return found
+
+
+def _clean_input(text: str) -> str:
+    return lx.INVISIBLE.sub("", lx.JUNK.sub(" ", text))
+
+
+def _take_urls(work: _Work) -> list[str]:
+    urls: list[str] = []
+    for match in work.cut(lx.URL):
+        url = match.group().rstrip(lx.URL_TRAILING)
+        if len(url) > len("https://"):
+            urls.append(url)
+    return urls
+
+
+def _pixel_size(long_side: int) -> tuple[str, bool]:
+    for upto, size in lx.PIXEL_SIZE_STEPS:
+        if long_side <= upto:
+            return size, False
+    return MAX_SIZE, long_side > lx.PIXEL_SIZE_4K_UPTO
+
+
+def _is_ratio(match: re.Match[str]) -> bool:
+    w, h = int(match.group("w")), int(match.group("h"))
+    if w == 0 or h == 0 or match.group("time"):
+        return False
+    if match.group("kw"):  # "ratio 12:30" is a ratio whatever it looks like
+        return max(w, h) <= lx.RATIO_MAX_SIDE
+    if max(w, h) > lx.RATIO_MAX_SIDE or max(w, h) > lx.RATIO_MAX_ELONGATION * min(w, h):
+        return False
+    # "12:30", "9:45": clock times, not shapes.
+    return not (h in lx.CLOCK_MINUTES or match.group("h").startswith("0"))
+
+
+class _Sizes:
+    """Collects size mentions: the first one said wins; anything above 4K is capped."""
+
+    def __init__(self) -> None:
+        self.size: str | None = None
+        self.capped = False
+
+    def add(self, size: str | None, capped: bool = False) -> None:
+        if self.size is None and size is not None:
+            self.size = size
+            self.capped = capped
+
+
+def _size_k(match: re.Match[str]) -> bool:
+    k = int(match.group("k"))
+    return k in lx.SIZE_K_VALUES or lx.SIZE_K_CAP_FROM <= k <= lx.SIZE_K_CAP_UPTO
+
+
+def _orientation(match: re.Match[str]) -> str | None:
+    for group, ratio in lx.ORIENT_RATIOS.items():
+        if match.group(group):
+            return ratio
+    return None
+
+
+def _standalone(work: _Work) -> Callable[[re.Match[str]], bool]:
+    """Keep "landscape"/"portrait"/"square" only when qualified or said on their own."""
+
+    def keep(match: re.Match[str]) -> bool:
+        if match.group("qual"):
+            return True
+        text = work.norm
+        before = text[: match.start()].rstrip(" \t")
+        after = text[match.end() :].lstrip(" \t")
+        opens = not before or before[-1] in lx.CHUNK_EDGE or match.group().lower().startswith("in ")
+        closes = not after or after[0] in lx.CHUNK_EDGE
+        return opens and closes
+
+    return keep
+
+
+def parse(text: str, images: Sequence[str] = ()) -> Intent:
+    """Understand one chat message (Chinese, English or both) and any ``--image`` values.
+
+    Pure: no I/O, no clock. Never raises for any ``str``.
+    """
+    work = _Work(_clean_input(text if isinstance(text, str) else ""))
+
+    # Input images: --image values first, then URLs in the text, without repeats.
+    given = [v.strip() for v in images if isinstance(v, str) and v.strip()]
+    urls = _take_urls(work)
+    input_images = tuple(dict.fromkeys([*given, *urls]))
+    language = "zh" if lx.HAN.search(work.norm) else "en"
+
+    # Ratio and size. An explicit ratio beats a pixel size, which beats an orientation word.
+    sizes = _Sizes()
+    ratio: str | None = None
+    for match in work.cut(lx.PIXELS, lambda m: int(m.group("w")) >= 64 <= int(m.group("h"))):
+        w, h = int(match.group("w")), int(match.group("h"))
+        sizes.add(*_pixel_size(max(w, h)))
+        if ratio is None:
+            d = gcd(w, h)
+            ratio = f"{w // d}:{h // d}"
+    explicit = work.cut(lx.RATIO, _is_ratio)
+    if explicit:
+        ratio = f"{int(explicit[0].group('w'))}:{int(explicit[0].group('h'))}"
+    for match in work.cut(lx.SIZE_K, _size_k):
+        k = int(match.group("k"))
+        sizes.add(lx.SIZE_K_VALUES.get(k, MAX_SIZE), k not in lx.SIZE_K_VALUES)
+    for match in work.cut(lx.SIZE_PX):
+        if match.group("n"):
+            sizes.add(lx.SIZE_PX_VALUES[int(match.group("n"))])
+        else:
+            p_size = lx.SIZE_P_VALUES[int(match.group("p"))]
+            sizes.add(MAX_SIZE if p_size == "8K" else p_size, p_size == "8K")
+    orient = work.cut(lx.ORIENT_ZH) + work.cut(lx.ORIENT_EN)
+    orient += work.cut(lx.ORIENT_EN_AMBIGUOUS, _standalone(work))
+    if ratio is None and orient:
+        ratio = _orientation(min(orient, key=lambda m: m.start()))
+
+    # Models, and the preference phrases around them.
+    model_id: str | None = None
+    model_save = False
+    other: str | None = None
+    for match in work.cut(lx.MODEL, _names_model):
+        if match.group("neg"):
+            continue
+        if match.group("other"):
+            other = _other_display_name(match.group("other"))
+            continue
+        model_id = _PRO_ID if match.group("pro") else _NB2_ID
+        model_save = bool(match.group("save") or match.group("deft"))
+
+    # Budget and premium words.
+    budget = premium = value_lead = False
+    value_model: str | None = None
+    for match in work.cut(lx.VALUE, _value_keep(work)):
+        value_lead = value_lead or bool(match.group("lead"))
+        if match.group("budget"):
+            budget, value_model = True, _NB2_ID
+        else:
+            premium, value_model = True, _PRO_ID
+    cleared = bool(work.cut(lx.CLEAR))
+
+    # Task words; edit wording (kept in the prompt: it is the instruction).
+    task_words = work.cut(lx.TASK_WORDS)
+    wants_edit = any(m.group("i2i") for m in task_words) or bool(lx.EDIT.search(work.norm))
+
+    work.cut(lx.ZH_REQUEST)
+    work.cut(lx.EN_REQUEST)
+    prompt = _finish_prompt(work.orig)
+
+    # Decide.
+    preference: str | None = None
+    if model_id is not None:
+        preference = PREFERENCE_SAVE if model_save else None
+    elif (value_model is not None and value_lead) or cleared:
+        preference = PREFERENCE_CLEAR
+    if model_id is None:
+        model_id = value_model
+    size, capped = sizes.size, sizes.capped
+    if size is None and budget and model_id != _PRO_ID:
+        size = BUDGET_SIZE
+
+    task_type = IMAGE_TO_IMAGE if input_images or wants_edit else TEXT_TO_IMAGE
+    notices: list[str] = []
+    if wants_edit and not input_images:
+        notices.append(NOTICE_IMAGE_REQUIRED)
+    unsupported = other if model_id is None and other is not None else None
+    if unsupported is not None:
+        notices.append(NOTICE_UNSUPPORTED_MODEL)
+    if capped:
+        notices.append(NOTICE_SIZE_CAPPED)
+
+    subject = find_subject(prompt.translate(lx.FOLD)) if prompt else None
+    return Intent(
+        task_type=task_type,
+        model_id=model_id,
+        size=size,
+        aspect_ratio=ratio,
+        prompt=prompt,
+        input_images=input_images,
+        language=language,
+        preference=preference,
+        notices=tuple(notices),
+        subject=subject,
+        emoji=SUBJECTS[subject] if subject else DEFAULT_EMOJI,
+        budget=budget,
+        premium=premium,
+        unsupported_model=unsupported,
+    )
+
+
+def _names_model(match: re.Match[str]) -> bool:
+    # A bare 香蕉 is a banana to draw; with a lead ("用香蕉") or a tail ("香蕉模型")
+    # it is the model.
+    name = match.group("nb2")
+    if name is not None and lx.BARE_BANANA.fullmatch(name):
+        return bool(match.group("save") or match.group("neutral") or match.group("tail"))
+    return True
+
+
+def _other_display_name(name: str) -> str:
+    for display, pattern in lx.OTHER_MODEL_NAMES:
+        if pattern.fullmatch(name):
+            return display
+    return name.strip()
+
+
+def _value_keep(work: _Work) -> Callable[[re.Match[str]], bool]:
+    def keep(match: re.Match[str]) -> bool:
+        word = (match.group("premium") or "").lower()
+        if word not in lx.VALUE_NEEDS_CONTEXT or match.group("lead") or match.group("tail"):
+            return True
+        return bool(lx.VALUE_END.match(work.norm, match.end()))
+
+    return keep
+
+
+def _join_cut(match: re.Match[str]) -> str:
+    text = match.string
+    start, end = match.span()
+    if start == 0 or end == len(text):
+        return ""
+    # Between two Chinese characters a removed word leaves nothing; elsewhere, a space.
+    return "" if text[start - 1] >= "\u2e80" and text[end] >= "\u2e80" else " "
+
+
+def _finish_prompt(text: str) -> str:
+    text = lx.CUT_RUN.sub(_join_cut, text)
+    text = lx.WHITESPACE.sub(" ", text)
+    text = lx.PUNCT_RUN.sub(r"\1", text)
+    text = lx.SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = lx.SPACE_AFTER_WIDE_PUNCT.sub(r"\1", text)
+    for _ in range(4):  # each pass can expose another edge word; four is plenty
+        before = text
+        text = lx.EDGE_PUNCT.sub("", text)
+        text = lx.LABEL.sub("", text)
+        text = lx.TRAILING_POLITE.sub("", text)
+        text = lx.LEADING_FUNCTION.sub("", text)
+        text = lx.TRAILING_FUNCTION.sub("", text)
+        text = lx.EDGE_PARTICLE.sub("", text)
+        if text == before:
+            break
+    if not lx.MEANINGFUL.search(text) or lx.GENERIC_ONLY.fullmatch(text):
+        return ""
+    return text
