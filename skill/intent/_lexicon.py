@@ -27,17 +27,21 @@ FOLD = str.maketrans(_fold)
 JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
-_SEP = r"\s\x00,.;:!?。、~\"'()\[\]{}<>《》「」『』【】…—\-+*/|#@&=_“”‘’"
-#: Start of a chunk: the text start, or right after a separator or a removed word.
-_START = rf"(?:^|(?<=[{_SEP}]))"
+_MARKS = r"\x00,.;:!?。、~\"'()\[\]{}<>《》「」『』【】…—\-+*/|#@&=_“”‘’"
+_SEP = rf"\s{_MARKS}"
+#: Start of a chunk: the text start, or after punctuation or a removed word (and any spaces).
+_START = rf"(?:^|(?<=[{_MARKS}]))\s*"
 _AW = r"(?<![a-z0-9])"  # ASCII word start (\b would treat Chinese characters as letters)
 _AE = r"(?![a-z0-9])"  # ASCII word end
 _S = r"[\s\-_.]*"  # what people put inside model names: "nano-banana 2", "nb_pro"
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-URL = re.compile(r"https?://[^\s<>\"'`，。！？、；）】」』\x00]+", _I)
-URL_TRAILING = ".,;:!?)]}>'\"*"
+#: A URL ends before trailing punctuation: "(https://x/a.png)," gives "https://x/a.png".
+URL = re.compile(
+    r"https?://[^\s<>\"'`，。！？、；）】」』\x00]*[^\s<>\"'`，。！？、；）】」』\x00.,;:!?)\]}>*]",
+    _I,
+)
 
 # --- aspect ratio and size ------------------------------------------------------------------
 _IN = rf"(?:{_AW}(?:in|at|with|as|using)\s+(?:an?\s+|the\s+)?)?"
@@ -108,7 +112,7 @@ ORIENT_EN = re.compile(
 #: "a portrait of…"): they set the ratio only when qualified ("landscape mode") or said on
 #: their own between separators ("a cat, landscape, 4K").
 ORIENT_EN_AMBIGUOUS = re.compile(
-    rf"{_IN}{_AW}(?:(?P<wide>landscape)|(?P<tall>portrait)|(?P<square>square)){_AE}"
+    rf"(?P<make>{_AW}(?:make|keep)\s+it\s+)?{_IN}{_AW}(?:(?P<wide>landscape)|(?P<tall>portrait)|(?P<square>square)){_AE}"
     r"(?P<qual>\s+(?:orientation|mode|format|layout|aspect(?:\s+ratio)?|ratio|crop|shape))?",
     _I,
 )
@@ -188,7 +192,7 @@ _VALUE_LEAD = (
 )
 _BUDGET = (
     r"最便宜|便宜(?:一)?(?:点|些)|便宜的|省钱|省点钱|最省钱?|低成本|低价"
-    rf"|{_AW}(?:cheapest|cheap(?:er)?|budget|low[\s\-]?cost|inexpensive|economy|economical"
+    rf"|{_AW}(?:cheapest|cheap(?:er)?|(?:on\s+a\s+)?budget|low[\s\-]?cost|inexpensive|economy|economical"
     r"|save\s+(?:money|credits|points))"
 )
 _PREMIUM = (
@@ -206,7 +210,7 @@ VALUE = re.compile(
 #: These mean "preferably" or "the best <thing>" unless a lead or a tail makes them about
 #: the model: "最好是蓝色" is not a model choice, "用最好的" is.
 VALUE_NEEDS_CONTEXT = frozenset({"最好", "最好的", "the best"})
-VALUE_END = re.compile(rf"\s*(?:$|[{_SEP}])")
+VALUE_END = re.compile(rf"\s*(?:$|[{_MARKS}])")
 
 # --- preference phrases that name no model ------------------------------------------------------
 _END = rf"(?=\s*(?:$|[{_SEP}]|吧|啊|呀|哈))"
@@ -226,6 +230,15 @@ CLEAR = re.compile(
     _I,
 )
 
+#: "以后都用这个", "always use this one": a save when a model is named elsewhere.
+SAVE_ALONE = re.compile(
+    r"(?:以后|今后|之后|往后|从现在起|下次)?[,\s]*(?:也|都|就|一直)(?:用|使用)(?:这个|它|这款|这一?个)(?:模型)?"
+    r"|(?:设为|设成|作为)默认(?:模型)?"
+    rf"|{_AW}(?:(?:always|from\s+now\s+on,?)\s+use\s+(?:this|that|it)(?:\s+(?:one|model))?"
+    r"|from\s+now\s+on|make\s+(?:it|this|that)\s+(?:my\s+|the\s+)?default(?:\s+model)?)" + _AE,
+    _I,
+)
+
 # --- task words and edit wording -----------------------------------------------------------------
 TASK_WORDS = re.compile(
     r"(?P<i2i>以图生图|图生图|图片生成图片|"
@@ -238,6 +251,7 @@ TASK_WORDS = re.compile(
 EDIT = re.compile(
     r"(?:这|那|我的|上面的?|下面的?|附件的?|发的)(?:一)?(?:张|幅|个)?(?:图片?|照片|相片|图像|自拍|头像|截图)"
     r"|原图|参考图|参考这|风格迁移|换背景|去掉背景|抠图|P图|修图"
+    r"|(?:换成|变成|改成|转成|转换成)[^,，。!！?？]{0,12}(?:风格|画风|样子|效果)"
     rf"|{_AW}(?:(?:this|that|these|my|the\s+(?:attached|uploaded|above|following))\s+"
     r"(?:photos?|images?|pictures?|pics?|selfies?|portraits?|drawings?|sketch(?:es)?|headshots?)"
     r"|style\s+transfer|edit\s+(?:it|this|my|the)|retouch|remove\s+the\s+background"
@@ -269,7 +283,7 @@ _EN_POLITE = (
 )
 _EN_VERB = (
     r"draw|generate|create|make|paint|render|design|produce|imagine|illustrate|sketch"
-    r"|give|show|gen|whip\s+up|come\s+up\s+with|visuali[sz]e"
+    r"|give|gimme|show|gen|whip\s+up|come\s+up\s+with|visuali[sz]e"
 )
 #: Not request verbs but edit instructions: "make it blue", "make this photo look…".
 _EN_VERB_NOT = (
@@ -277,11 +291,11 @@ _EN_VERB_NOT = (
     r"|the\s+(?:photo|image|picture|background|sky|colou?rs?)))"
 )
 _EN_GENERIC = (
-    r"(?:(?:an?|the|one|some|another|new|more)\s+)*(?:ai\s+)?(?:image|picture|pic|img|artwork|art)s?"
+    r"(?:(?:an?|the|one|some|another|new|more)[\s\x00]+)*(?:ai\s+)?(?:image|picture|pic|img|artwork|art)s?"
     r"\s*(?:of|showing|that\s+shows|depicting|featuring|with|:)(?=\s)"
 )
 EN_REQUEST = re.compile(
-    rf"{_START}(?:{_EN_GREET})?(?:(?:{_EN_POLITE}){_AE}[\s,!\x00]*)*"
+    rf"{_START}(?:{_EN_GREET})*(?:(?:{_EN_POLITE}){_AE}[\s,!\x00]*)*"
     rf"(?:(?:to\s+|and\s+)?(?:{_EN_VERB}){_AE}{_EN_VERB_NOT}(?:\s+(?:me|us|for\s+me))?[\s\x00]*)?"
     rf"(?:{_EN_GENERIC})?",
     _I,
@@ -295,7 +309,7 @@ PUNCT_RUN = re.compile(rf"([{_P}])(?:\s*[{_P}])+")
 SPACE_BEFORE_PUNCT = re.compile(rf"\s+([{_P}])")
 SPACE_AFTER_WIDE_PUNCT = re.compile(r"([，。；：！？～、…])\s+")
 EDGE_PUNCT = re.compile(rf"^[\s{_P}\-—_*#|/\\·]+|[\s{_P}\-—_*#|/\\·]+$")
-LABEL = re.compile(r"^(?:prompt|提示词|描述|内容|主题|画面|subject)\s*[:：]\s*", _I)
+LABEL = re.compile(r"^(?:prompt|提示词|描述|内容|主题|画面|壁纸|subject)\s*[:：]\s*", _I)
 TRAILING_POLITE = re.compile(
     r"(?:\s*(?:谢谢你?|谢啦|谢了|感谢|多谢|好吗|好不好|可以吗|行吗|吧|呀|啊|哦|喔|呢|嘛|哈+|啦|噢|一下"
     rf"|{_AW}(?:please|pls|plz|thanks|thank\s+you|thx|ty|asap|for\s+me|if\s+you\s+can)))+$",
@@ -305,11 +319,14 @@ LEADING_FUNCTION = re.compile(
     r"^(?:(?:a|an|the)\s+)?(?:of|with|using|via|and|featuring|showing)\s+", _I
 )
 TRAILING_FUNCTION = re.compile(r"\s+(?:a|an|the|of|in|with|at|on|and|for|using|via|by|to|as)$", _I)
-EDGE_PARTICLE = re.compile(r"^[的地得]+|的+$")
+EDGE_PARTICLE = re.compile(r"^[的地得]+")
+#: "一张，一碗奶茶": a measure word left alone before punctuation once its noun was cut.
+DANGLING_MEASURE = re.compile(r"^[一1]?[张幅个](?=[,，:：])")
+EMPTY_BRACKETS = re.compile(r"[(\[（【「『]\s*[)\]）】」』]")
 GENERIC_ONLY = re.compile(
     r"(?:[一1]?[张幅个]?(?:图片?|图像|照片|相片|画儿?|作品|东西|壁纸|插画|插图|图画)"
     r"|(?:an?\s+|one\s+|some\s+)?(?:image|picture|pic|photo|img|drawing|something|anything"
-    r"|wallpaper|art|artwork)s?)",
+    r"|wallpaper|art|artwork)s?|再?(?:一次|一遍|一张)|again|one\s+more(?:\s+time)?)",
     _I,
 )
 #: Something that can describe a picture: a letter, a digit, a Chinese character, an emoji.

@@ -71,12 +71,7 @@ def _clean_input(text: str) -> str:
 
 
 def _take_urls(work: _Work) -> list[str]:
-    urls: list[str] = []
-    for match in work.cut(lx.URL):
-        url = match.group().rstrip(lx.URL_TRAILING)
-        if len(url) > len("https://"):
-            urls.append(url)
-    return urls
+    return [match.group() for match in work.cut(lx.URL)]
 
 
 def _pixel_size(long_side: int) -> tuple[str, bool]:
@@ -127,7 +122,7 @@ def _standalone(work: _Work) -> Callable[[re.Match[str]], bool]:
     """Keep "landscape"/"portrait"/"square" only when qualified or said on their own."""
 
     def keep(match: re.Match[str]) -> bool:
-        if match.group("qual"):
+        if match.group("qual") or match.group("make"):
             return True
         text = work.norm
         before = text[: match.start()].rstrip(" \t")
@@ -201,6 +196,7 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
         else:
             premium, value_model = True, _PRO_ID
     cleared = bool(work.cut(lx.CLEAR))
+    model_save = bool(work.cut(lx.SAVE_ALONE)) or model_save
 
     # Task words; edit wording (kept in the prompt: it is the instruction).
     task_words = work.cut(lx.TASK_WORDS)
@@ -289,6 +285,7 @@ def _join_cut(match: re.Match[str]) -> str:
 def _finish_prompt(text: str) -> str:
     text = lx.CUT_RUN.sub(_join_cut, text)
     text = lx.WHITESPACE.sub(" ", text)
+    text = lx.EMPTY_BRACKETS.sub("", text)
     text = lx.PUNCT_RUN.sub(r"\1", text)
     text = lx.SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = lx.SPACE_AFTER_WIDE_PUNCT.sub(r"\1", text)
@@ -300,6 +297,7 @@ def _finish_prompt(text: str) -> str:
         text = lx.LEADING_FUNCTION.sub("", text)
         text = lx.TRAILING_FUNCTION.sub("", text)
         text = lx.EDGE_PARTICLE.sub("", text)
+        text = lx.DANGLING_MEASURE.sub("", text)
         if text == before:
             break
     if not lx.MEANINGFUL.search(text) or lx.GENERIC_ONLY.fullmatch(text):
