@@ -94,6 +94,8 @@ RETRY_AFTER_CAP_S = 30.0
 MAX_INPUT_IMAGES = 14
 #: A local input image larger than this is refused before anything is sent.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: A result image larger than this is not saved by ``run --out-dir`` (the link still works).
+MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 #: Progress messages never claim more than this before the server says done.
 PROGRESS_CAP_PERCENT = 95
 

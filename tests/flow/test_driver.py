@@ -1,0 +1,319 @@
+"""The driver in-process: simulator transport + FakeClock (every run takes milliseconds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skill import catalog
+from skill.events import Reply
+from skill.flow import State
+from skill.render import violations
+from tests.flow.conftest import Run, Talk, World
+
+NB2 = catalog.NANO_BANANA_2.model_id
+PRO = catalog.NANO_BANANA_PRO.model_id
+
+
+def assert_shape(run: Run) -> None:
+    """ack first, then start/progress..., exactly one outcome, done last, nothing after."""
+    events = run.events
+    assert events[0] == "ack"
+    assert events[-1] == "done"
+    assert events.count("done") == 1
+    assert events.count("success") + events.count("failure") == 1
+    assert events[-2] in ("success", "failure")
+    for reply in run.replies:
+        if reply.text:
+            assert violations(reply.text, allowed=(reply.media or "", reply.path or "")) == []
+    texts = [r.text for r in run.replies if r.text]
+    assert len(texts) == len(set(texts)), "something was said twice"
+
+
+async def test_zh_success_with_one_progress(world: World, talk: Talk) -> None:
+    world.sim.set_duration(NB2, 22)
+    run = await talk("画一张16:9的风景照")
+    assert_shape(run)
+    assert run.events == ["ack", "start", "progress", "success", "done"]
+    assert run.one("ack").text == "收到!马上为你生成一张 16:9 的风景照 🏔️"
+    assert run.one("ack").lang == "zh"
+    start = run.one("start")
+    assert start.model == "Nano Banana 2"
+    assert start.credits == 6
+    assert start.eta_s == (20, 40)
+    assert "20~40 秒" in (start.text or "")
+    progress = run.one("progress")
+    assert (progress.percent, progress.elapsed_s) == (37, 15)
+    success = run.one("success")
+    assert success.media is not None
+    assert success.media.endswith(".png")
+    assert success.elapsed_s == 25  # polled every 5 s: seen done at 25 s
+    assert "实际 25s" in (success.text or "")
+    assert success.media in (success.text or "")
+    assert run.conversation.outcome.succeeded
+    assert run.conversation.state is State.DONE
+
+
+async def test_a_short_task_gets_no_progress(world: World, talk: Talk) -> None:
+    world.sim.set_duration(NB2, 12)
+    run = await talk("draw a cat")
+    assert run.events == ["ack", "start", "success", "done"]
+    assert run.one("ack").text == "OK! Drawing a cute cat for you 🐱"
+
+
+async def test_nb2_progress_every_15_seconds_then_almost_there(world: World, talk: Talk) -> None:
+    world.sim.set_duration(NB2, 58)
+    run = await talk("draw a robot")
+    progress = run.all("progress")
+    assert [p.elapsed_s for p in progress] == [15, 30, 45]
+    assert [p.percent for p in progress] == [37, 75, 95]
+    assert "Almost there…" in (progress[-1].text or "")
+    assert "Almost there" not in (progress[1].text or "")
+
+
+async def test_pro_progress_every_30_seconds(world: World, talk: Talk) -> None:
+    world.sim.set_duration(PRO, 100)
+    run = await talk("用 Pro 画一只猫")
+    assert_shape(run)
+    progress = run.all("progress")
+    assert [p.elapsed_s for p in progress] == [30, 60, 90]
+    assert [p.percent for p in progress] == [25, 50, 75]
+    assert run.one("start").model == "Nano Banana Pro"
+    assert run.one("start").eta_s == (60, 120)
+
+
+async def test_pro_past_its_estimate_stays_at_95(world: World, talk: Talk) -> None:
+    world.sim.set_duration(PRO, 155)
+    run = await talk("用 Pro 画一只猫")
+    progress = run.all("progress")
+    assert [p.percent for p in progress] == [25, 50, 75, 95, 95]
+    assert "稍等,即将完成…" in (progress[-1].text or "")
+    assert "稍等" not in (progress[-2].text or "")  # 120 s is the estimate, not past it
+
+
+async def test_poll_interval_is_kept_apart_from_progress(world: World, talk: Talk) -> None:
+    world.sim.set_duration(NB2, 31)
+    run = await talk("draw a dog", poll_interval_s=2.0)
+    details = [r for r in world.sim.requests if r.path.endswith("/tasks/detail")]
+    assert len(details) == 17  # t = 0, 2, ..., 32
+    assert [p.elapsed_s for p in run.all("progress")] == [15, 30]
+    assert run.one("success").elapsed_s == 32
+
+
+async def test_journal_records_before_polling_and_finishes_after(world: World, talk: Talk) -> None:
+    world.sim.set_duration(NB2, 20)
+    run = await talk("draw a house", user_id="u1")
+    task_id = run.conversation.outcome.task_id
+    assert task_id is not None
+    entry = world.journal.get(task_id)
+    assert entry is not None
+    assert entry.status == "delivered"
+    assert entry.url == run.one("success").media
+    assert entry.user_id == "u1"
+    assert entry.credit == 6
+
+
+async def test_download_into_out_dir(world: World, talk: Talk, tmp_path: Path) -> None:
+    run = await talk("draw a car", out_dir=tmp_path / "out")
+    success = run.one("success")
+    assert success.path is not None
+    saved = Path(success.path)
+    assert saved.parent == tmp_path / "out"
+    assert saved.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")  # noqa: ASYNC240 - a test's check
+    assert success.path in (success.text or "")
+
+
+async def test_image_to_image_with_a_local_file(world: World, talk: Talk, tmp_path: Path) -> None:
+    picture = tmp_path / "cat.png"
+    data = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    picture.write_bytes(data)
+    run = await talk("把这张图变成油画", images=(str(picture),))
+    assert_shape(run)
+    assert run.one("ack").text == "收到!马上按你的要求改图 🎨"
+    assert run.conversation.outcome.succeeded
+    assert list(world.sim.uploads.values()) == [data]
+    assert State.UPLOADING in run.conversation.outcome.states
+
+
+# --- preferences --------------------------------------------------------------------------
+async def test_named_model_is_saved_and_used_next_time(world: World, talk: Talk) -> None:
+    run = await talk("以后都用 Pro 画一只猫", user_id="amy")
+    assert "已记住" in (run.one("start").text or "")
+    saved = world.prefs.get("amy", "text_to_image")
+    assert saved is not None
+    assert (saved.model_id, saved.model_name, saved.credit) == (PRO, "Nano Banana Pro", 10)
+    again = await talk("画一只狗", user_id="amy")
+    assert again.one("start").model == "Nano Banana Pro"
+    other = await talk("画一只狗", user_id="bob")
+    assert other.one("start").model == "Nano Banana 2"
+
+
+async def test_clear_words_forget_the_preference(world: World, talk: Talk) -> None:
+    world.prefs.save("amy", "text_to_image", model_id=PRO, model_name="Nano Banana Pro", credit=10)
+    run = await talk("用默认的画一只狗", user_id="amy")
+    assert world.prefs.get("amy", "text_to_image") is None
+    assert run.one("start").model == "Nano Banana 2"
+
+
+async def test_a_named_model_beats_the_preference(world: World, talk: Talk) -> None:
+    world.prefs.save("amy", "text_to_image", model_id=PRO, model_name="Nano Banana Pro", credit=10)
+    run = await talk("用最便宜的画一只狗", user_id="amy")
+    assert run.one("start").model == "Nano Banana 2"
+    assert run.one("start").credits == 4
+
+
+# --- notices that go on -------------------------------------------------------------------
+async def test_8k_says_the_maximum_and_uses_4k(world: World, talk: Talk) -> None:
+    run = await talk("画一张8K的风景")
+    start = run.one("start")
+    assert "最高 4K" in (start.text or "")
+    assert start.credits == 13
+    assert world.sim.stats()["accepted_creates"] == 1
+
+
+async def test_another_model_named_goes_on_with_nano_banana(world: World, talk: Talk) -> None:
+    run = await talk("use midjourney to draw a cat")
+    assert run.conversation.outcome.succeeded
+    text = run.one("start").text or ""
+    assert "Midjourney isn't available here" in text
+    assert "Nano Banana 2" in text
+
+
+# --- refusals: nothing created ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "images", "reason", "words"),
+    [
+        ("", (), "bad_request", "What would you like me to draw?"),
+        ("帮我画一张", (), "bad_request", "你想让我画点什么"),
+        ("把这张图变成油画", (), "missing_image", "请把要修改的图片发给我"),
+        (
+            "turn this photo into a watercolor",
+            ("/no/such/file.png",),
+            "missing_image",
+            "can't find",
+        ),
+        ("画一只猫,比例 1:9", (), "unsupported_aspect_ratio", "请使用支持的比例"),
+        ("用 Pro 画一只猫 512px", (), "bad_request", "这个模型支持的尺寸:1K、2K和4K"),
+    ],
+)
+async def test_refusals_create_nothing(
+    world: World, talk: Talk, text: str, images: tuple[str, ...], reason: str, words: str
+) -> None:
+    run = await talk(text, images=images)
+    assert run.events == ["ack", "failure", "done"]
+    failure = run.one("failure")
+    assert failure.reason == reason
+    assert words in (failure.text or "")
+    assert run.conversation.outcome.refused
+    assert world.sim.stats()["creates"] == 0
+
+
+async def test_a_file_that_is_not_an_image_is_refused(world: World, talk: Talk) -> None:
+    bogus = world.tmp / "notes.png"
+    bogus.write_text("hello")
+    run = await talk("make this photo look like a painting", images=(str(bogus),))
+    failure = run.one("failure")
+    assert failure.reason == "invalid_image"
+    assert "isn't a picture" in (failure.text or "")
+    assert world.sim.requests == []  # nothing at all was sent
+
+
+# --- failures ------------------------------------------------------------------------------
+FAULTS = [
+    ("unauthorized", "unauthorized", "API密钥无效或未授权", False),
+    ("insufficient_points", "insufficient_points", "积分不足", False),
+    ("subscription_required", "subscription_required", "订阅", False),
+    ("credit_mismatch", "credit_mismatch", "积分计算异常", True),
+    ("no_rule", "invalid_attribute", "生成参数配置异常", True),
+    ("attribute_mismatch", "attribute_mismatch", "模型参数不匹配", True),
+    ("invalid_product_attribute", "invalid_attribute", "生成参数配置异常", True),
+    ("bad_request", "bad_request", "图片参数设置有误", True),
+    ("rate_limited", "rate_limited", "请求过于频繁", False),
+    ("server_error", "server_error", "图片服务暂时不稳定", True),
+    ("bad_gateway", "server_error", "图片服务暂时不稳定", True),
+    ("unavailable", "server_error", "图片服务暂时不稳定", True),
+    ("malformed_json", "network", "网络连接不稳定", False),
+    ("drop_connection", "network", "网络连接不稳定", False),
+    ("resource_failed", "generation_failed", "建议换个模型试试", True),
+    ("resource_deleted", "generation_failed", "建议换个模型试试", True),
+    ("status_failed", "task_failed", "这次生成没成功", True),
+]
+
+
+@pytest.mark.parametrize(("fault", "reason", "words", "alternatives"), FAULTS)
+async def test_every_fault_is_said_plainly(
+    world: World, talk: Talk, fault: str, reason: str, words: str, alternatives: bool
+) -> None:
+    world.sim.inject(fault)
+    run = await talk("画一只猫")
+    assert_shape(run)
+    failure = run.one("failure")
+    assert failure.reason == reason
+    text = failure.text or ""
+    assert words in text
+    if alternatives:
+        assert "Nano Banana Pro(高质量,10–18 积分)" in text
+        assert "Nano Banana 2 512px(同款换尺寸,4 积分)" in text
+        assert text.endswith("需要我帮你用其他模型重试吗?")
+    else:
+        assert "建议改用" not in text
+    assert not run.conversation.outcome.refused
+    assert world.sim.stats()["creates"] <= 1  # never two creates
+
+
+async def test_pro_failure_offers_nano_banana_2(world: World, talk: Talk) -> None:
+    world.sim.inject("resource_failed")
+    run = await talk("use Nano Banana Pro to draw a city at 2K")
+    text = run.one("failure").text or ""
+    assert "Nano Banana 2 (faster and cheaper, from 4 pts)" in text
+    assert "Nano Banana Pro at 1K (same model, another size, 10 pts)" in text
+    assert text.endswith("Want me to try another model?")
+
+
+async def test_timeout_says_the_picture_may_still_arrive(world: World, talk: Talk) -> None:
+    world.sim.inject("never_finishes")
+    run = await talk("draw a bird", timeout_s=60)
+    failure = run.one("failure")
+    assert failure.reason == "timeout"
+    text = failure.text or ""
+    assert "may still arrive" in text
+    assert "the last picture" in text
+    assert "resume" not in text
+    task_id = run.conversation.outcome.task_id
+    assert task_id is not None
+    entry = world.journal.get(task_id)
+    assert entry is not None
+    assert entry.status == "pending"  # still deliverable later
+    assert [p.elapsed_s for p in run.all("progress")] == [15, 30, 45]
+    assert world.clock.now() == pytest.approx(60)
+
+
+async def test_a_failed_task_is_finished_in_the_journal(world: World, talk: Talk) -> None:
+    world.sim.inject("status_failed")
+    run = await talk("draw a flower")
+    task_id = run.conversation.outcome.task_id
+    assert task_id is not None
+    entry = world.journal.get(task_id)
+    assert entry is not None
+    assert entry.status == "failed"
+
+
+async def test_a_bug_still_ends_the_conversation(world: World, talk: Talk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(world.journal, "record", broken)
+    run = await talk("draw a flower")
+    assert run.events[-2:] == ["failure", "done"]
+    assert run.one("failure").reason == "unknown"
+
+
+async def test_the_conversation_runs_once(world: World, talk: Talk) -> None:
+    run = await talk("draw a cat")
+    with pytest.raises(RuntimeError):
+        run.conversation.__aiter__()
+
+
+def test_reply_events_are_json_ready() -> None:
+    assert Reply("done").to_json() == {"event": "done"}
