@@ -68,7 +68,7 @@ _SIZE_HEAD = r"(?:(?:resolution|res|size|分辨率|清晰度|尺寸|画质)\s*(?
 _SIZE_TAIL = r"(?:\s*(?:分辨率|高清|超清|超高清|画质|清晰度|resolution|res|uhd|hd|quality|的))*"
 #: "4K", "4 k", "4K高清", "in 2K", "8K" (capped), "resolution: 1k".
 SIZE_K = re.compile(
-    rf"{_IN}{_SIZE_HEAD}(?:超高清|高清|超清)?\s*(?<![a-z0-9.])(?P<k>\d{{1,2}})\s*k{_AE}{_SIZE_TAIL}",
+    rf"{_IN}{_SIZE_HEAD}(?:(?:超高清|高清|超清)\s*)?(?<![a-z0-9.])(?P<k>\d{{1,2}})\s*k{_AE}{_SIZE_TAIL}",
     _I,
 )
 #: "512", "512px", "1024px", "1080p".
@@ -173,8 +173,9 @@ _NEG_LEAD = (
 )
 _NEUTRAL_LEAD = rf"{_AW}(?:in|on|by|through|try|make|set)|试试|试一下"
 MODEL = re.compile(
-    rf"(?:(?P<neg>{_NEG_LEAD})|(?P<save>{_SAVE_LEAD})|(?P<neutral>{_NEUTRAL_LEAD}))?"
-    rf"\s*(?:{_AW}the\s+)?"
+    # Spaces only after a lead word: a leading \s* would rescan every run of spaces (slow).
+    rf"(?:(?:(?P<neg>{_NEG_LEAD})|(?P<save>{_SAVE_LEAD})|(?P<neutral>{_NEUTRAL_LEAD}))\s*)?"
+    rf"(?:{_AW}the\s+)?"
     rf"{_AW}(?:(?P<other>{_OTHER})|(?P<pro>{_PRO_NAMES})|(?P<nb2>{_NB2_NAMES})){_AE}"
     r"(?P<tail>(?:\s*(?:模型|model|版本?|version))?"
     r"(?:\s*(?P<deft>from\s+now\s+on|by\s+default|as\s+(?:my\s+|the\s+)?default(?:\s+model)?"
@@ -232,7 +233,7 @@ CLEAR = re.compile(
 
 #: "以后都用这个", "always use this one": a save when a model is named elsewhere.
 SAVE_ALONE = re.compile(
-    r"(?:以后|今后|之后|往后|从现在起|下次)?[,\s]*(?:也|都|就|一直)(?:用|使用)(?:这个|它|这款|这一?个)(?:模型)?"
+    r"(?:(?:以后|今后|之后|往后|从现在起|下次)[,\s]*)?(?:也|都|就|一直)(?:用|使用)(?:这个|它|这款|这一?个)(?:模型)?"
     r"|(?:设为|设成|作为)默认(?:模型)?"
     rf"|{_AW}(?:(?:always|from\s+now\s+on,?)\s+use\s+(?:this|that|it)(?:\s+(?:one|model))?"
     r"|from\s+now\s+on|make\s+(?:it|this|that)\s+(?:my\s+|the\s+)?default(?:\s+model)?)" + _AE,
@@ -302,13 +303,17 @@ EN_REQUEST = re.compile(
 )
 
 # --- prompt clean-up ------------------------------------------------------------------------
-CUT_RUN = re.compile(r"[ \t]*\x00[\x00\s]*")
+#: Runs on whitespace-collapsed text, so one optional space is all there is to take.
+CUT_RUN = re.compile(r" ?\x00[\x00 ]*")
 WHITESPACE = re.compile(r"\s+")
 _P = r",.;:!?~，。；：！？～、…"
 PUNCT_RUN = re.compile(rf"([{_P}])(?:\s*[{_P}])+")
 SPACE_BEFORE_PUNCT = re.compile(rf"\s+([{_P}])")
 SPACE_AFTER_WIDE_PUNCT = re.compile(r"([，。；：！？～、…])\s+")
-EDGE_PUNCT = re.compile(rf"^[\s{_P}\-—_*#|/\\·]+|[\s{_P}\-—_*#|/\\·]+$")
+#: Stripped from both ends of the prompt (str.strip: linear, unlike a "[...]+$" pattern).
+EDGE_CHARS = " \t\n" + _P + "-—_*#|/\\·"
+#: Trailing patterns only look this far back from the end (keeps them linear on long text).
+TAIL_WINDOW = 64
 LABEL = re.compile(r"^(?:prompt|提示词|描述|内容|主题|画面|壁纸|subject)\s*[:：]\s*", _I)
 TRAILING_POLITE = re.compile(
     r"(?:\s*(?:谢谢你?|谢啦|谢了|感谢|多谢|好吗|好不好|可以吗|行吗|吧|呀|啊|哦|喔|呢|嘛|哈+|啦|噢|一下"

@@ -125,8 +125,9 @@ def _standalone(work: _Work) -> Callable[[re.Match[str]], bool]:
         if match.group("qual") or match.group("make"):
             return True
         text = work.norm
-        before = text[: match.start()].rstrip(" \t")
-        after = text[match.end() :].lstrip(" \t")
+        window = lx.TAIL_WINDOW  # only the neighbourhood matters; no copies of long text
+        before = text[max(0, match.start() - window) : match.start()].rstrip(" \t")
+        after = text[match.end() : match.end() + window].lstrip(" \t")
         opens = not before or before[-1] in lx.CHUNK_EDGE or match.group().lower().startswith("in ")
         closes = not after or after[0] in lx.CHUNK_EDGE
         return opens and closes
@@ -282,20 +283,25 @@ def _join_cut(match: re.Match[str]) -> str:
     return "" if text[start - 1] >= "\u2e80" and text[end] >= "\u2e80" else " "
 
 
+def _strip_tail(pattern: re.Pattern[str], text: str) -> str:
+    match = pattern.search(text, max(0, len(text) - lx.TAIL_WINDOW))
+    return text[: match.start()] if match else text
+
+
 def _finish_prompt(text: str) -> str:
-    text = lx.CUT_RUN.sub(_join_cut, text)
     text = lx.WHITESPACE.sub(" ", text)
+    text = lx.CUT_RUN.sub(_join_cut, text)
     text = lx.EMPTY_BRACKETS.sub("", text)
     text = lx.PUNCT_RUN.sub(r"\1", text)
     text = lx.SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = lx.SPACE_AFTER_WIDE_PUNCT.sub(r"\1", text)
     for _ in range(4):  # each pass can expose another edge word; four is plenty
         before = text
-        text = lx.EDGE_PUNCT.sub("", text)
+        text = text.strip(lx.EDGE_CHARS)
         text = lx.LABEL.sub("", text)
-        text = lx.TRAILING_POLITE.sub("", text)
+        text = _strip_tail(lx.TRAILING_POLITE, text)
         text = lx.LEADING_FUNCTION.sub("", text)
-        text = lx.TRAILING_FUNCTION.sub("", text)
+        text = _strip_tail(lx.TRAILING_FUNCTION, text)
         text = lx.EDGE_PARTICLE.sub("", text)
         text = lx.DANGLING_MEASURE.sub("", text)
         if text == before:
