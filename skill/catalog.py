@@ -96,6 +96,11 @@ MAX_INPUT_IMAGES = 14
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: A result image larger than this is not saved by ``run --out-dir`` (the link still works).
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+#: ``demo``: the slowest model's longest expected time plays out in about this many real
+#: seconds (the simulator and the conversation's clock are sped up alike).
+DEMO_TARGET_S = 5.0
+#: ``demo``: the key the built-in simulator accepts (not a real key; nothing is charged).
+DEMO_KEY = "ima_sim_demo_key"
 #: Progress messages never claim more than this before the server says done.
 PROGRESS_CAP_PERCENT = 95
 
