@@ -1,0 +1,135 @@
+"""``run --format jsonl`` as a subprocess: every failure the simulator can inject, and the
+refusals that must create nothing. Each is checked for its reason, its translated words, the
+exit code, and the absence of never-say words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skill.sim import SimServer
+from tests.conftest import SimEnv
+from tests.flow.runkit import run
+
+ALTERNATIVES_ZH = ("Nano Banana Pro(高质量,10–18 积分)", "Nano Banana 2 512px(同款换尺寸,4 积分)")
+
+# fault, reason, zh words, model-side (alternatives offered)
+FAULTS = [
+    ("unauthorized", "unauthorized", "API密钥无效或未授权", False),
+    ("insufficient_points", "insufficient_points", "积分不足,无法创建任务", False),
+    ("subscription_required", "subscription_required", "这个模型需要开通订阅后才能使用", False),
+    ("credit_mismatch", "credit_mismatch", "积分计算异常,系统正在修复", True),
+    ("no_rule", "invalid_attribute", "生成参数配置异常,请稍后重试", True),
+    ("attribute_mismatch", "attribute_mismatch", "模型参数不匹配,请尝试其他模型", True),
+    ("invalid_product_attribute", "invalid_attribute", "生成参数配置异常,请稍后重试", True),
+    ("bad_request", "bad_request", "图片参数设置有误,请调整尺寸或比例", True),
+    ("rate_limited", "rate_limited", "请求过于频繁,请稍等片刻再试", False),
+    ("server_error", "server_error", "图片服务暂时不稳定", True),
+    ("bad_gateway", "server_error", "图片服务暂时不稳定", True),
+    ("unavailable", "server_error", "图片服务暂时不稳定", True),
+    ("malformed_json", "network", "网络连接不稳定,请检查网络后重试", False),
+    ("drop_connection", "network", "网络连接不稳定,请检查网络后重试", False),
+    ("resource_failed", "generation_failed", "图片生成遇到问题,建议换个模型试试", True),
+    ("resource_deleted", "generation_failed", "图片生成遇到问题,建议换个模型试试", True),
+    ("status_failed", "task_failed", "这次生成没成功,要不换个模型试试?", True),
+]
+
+
+@pytest.mark.parametrize(("fault", "reason", "words", "model_side"), FAULTS)
+def test_every_injected_fault(
+    fast_sim_server: SimServer,
+    sim_env: SimEnv,
+    fault: str,
+    reason: str,
+    words: str,
+    model_side: bool,
+) -> None:
+    fast_sim_server.sim.inject(fault)
+    result = run(sim_env(fast_sim_server), "画一只猫", "--poll-interval", "2")
+    assert result.code == 1, result.err
+    result.assert_clean()
+    failure = result.one("failure")
+    assert failure["reason"] == reason
+    assert failure["text"].startswith("❌ 图片生成失败\n• 原因:" + words)
+    if model_side:
+        for alternative in ALTERNATIVES_ZH:
+            assert alternative in failure["text"]
+        assert failure["text"].endswith("需要我帮你用其他模型重试吗?")
+    else:
+        assert "建议改用" not in failure["text"]
+    assert fast_sim_server.sim.stats()["creates"] == 1  # one create, never repeated
+    assert "ima_test_key_123" not in result.out + result.err
+
+
+def test_key_and_credit_failures_give_their_links_in_english(
+    fast_sim_server: SimServer, sim_env: SimEnv
+) -> None:
+    env = sim_env(fast_sim_server)
+    fast_sim_server.sim.inject("unauthorized")
+    key = run(env, "draw a cat").one("failure")
+    assert "API key is invalid or unauthorized" in key["text"]
+    assert "https://www.imaclaw.ai/imaclaw/apikey" in key["text"]
+    fast_sim_server.sim.inject("insufficient_points")
+    points = run(env, "draw a cat").one("failure")
+    assert "Insufficient points to create this task" in points["text"]
+    assert "https://www.imaclaw.ai/imaclaw/subscription" in points["text"]
+
+
+def test_a_task_that_never_finishes_times_out_and_may_still_arrive(
+    fast_sim_server: SimServer, sim_env: SimEnv
+) -> None:
+    fast_sim_server.sim.inject("never_finishes")
+    result = run(sim_env(fast_sim_server), "draw a bird", "--timeout", "50")
+    assert result.code == 1
+    result.assert_clean()
+    failure = result.one("failure")
+    assert failure["reason"] == "timeout"
+    assert "Generation took too long, try a faster model" in failure["text"]
+    assert 'ask me for "the last picture"' in failure["text"]
+    assert "Want me to try another model?" in failure["text"]
+    assert len(result.all("progress")) >= 2
+
+
+# text, images, reason, words (zh or en per the message's language)
+REFUSALS = [
+    ("", (), "bad_request", "What would you like me to draw?"),
+    ("帮我画一张", (), "bad_request", "你想让我画点什么"),
+    ("把这张图变成油画", (), "missing_image", "请把要修改的图片发给我"),
+    ("turn this into a watercolor", ("/no/such/picture.png",), "missing_image", "can't find"),
+    ("画一只猫,比例 1:9", (), "unsupported_aspect_ratio", "请使用支持的比例:1:1、"),
+    ("用 Pro 画一只猫 512px", (), "bad_request", "这个模型支持的尺寸:1K、2K和4K"),
+]
+
+
+@pytest.mark.parametrize(("text", "images", "reason", "words"), REFUSALS)
+def test_refusals_create_no_task(
+    fast_sim_server: SimServer,
+    sim_env: SimEnv,
+    text: str,
+    images: tuple[str, ...],
+    reason: str,
+    words: str,
+) -> None:
+    args = [text] + [a for image in images for a in ("--image", image)]
+    result = run(sim_env(fast_sim_server), *args)
+    assert result.code == 2, result.err
+    result.assert_clean()
+    assert result.kinds == ["ack", "failure", "done"]
+    failure = result.one("failure")
+    assert failure["reason"] == reason
+    assert words in failure["text"]
+    assert fast_sim_server.sim.stats()["creates"] == 0
+
+
+def test_a_broken_image_file_is_refused_before_anything_is_sent(
+    fast_sim_server: SimServer, sim_env: SimEnv, tmp_path: Path
+) -> None:
+    bogus = tmp_path / "photo.png"
+    bogus.write_text("not a picture")
+    result = run(sim_env(fast_sim_server), "把这张图变成水彩画", "--image", str(bogus))
+    assert result.code == 2
+    failure = result.one("failure")
+    assert failure["reason"] == "invalid_image"
+    assert "这个文件不是图片" in failure["text"]
+    assert fast_sim_server.sim.requests == []
