@@ -302,6 +302,29 @@ EN_REQUEST = re.compile(
     _I,
 )
 
+# --- gates: cheap scans that skip a pattern family which cannot match --------------------
+DIGIT = re.compile(r"\d")
+LATIN = re.compile(r"[a-z]", _I)
+MAY_NAME_MODEL = re.compile(
+    r"nano|banana|nb|pro|gemini|香蕉|mid|mj|see|即梦|dall|flux|stable|sd|gpt|imagen|ideogram"
+    r"|recraft|kling|可灵|通义|wan|混元|hunyuan|qwen|firefly|文心",
+    _I,
+)
+MAY_VALUE = re.compile(
+    r"便宜|省|低|最|质量|画质|品质|效果|顶级|cheap|budget|low|inexpensive|econom|save|premium"
+    r"|best|highest|top|max|high",
+    _I,
+)
+MAY_CLEAR = re.compile(
+    r"推荐|你|帮我选|随便|默认|试|别的|其他|其它|换|default|reset|recommend|pick|choose|decide"
+    r"|try|another|different|whatever|any",
+    _I,
+)
+MAY_SAVE_ALONE = re.compile(r"用|默认|always|from|make", _I)
+MAY_ORIENT_EN = re.compile(r"horizontal|vertical|wide|wallpaper|background|stor", _I)
+MAY_ORIENT_AMBIGUOUS = re.compile(r"landscape|portrait|square", _I)
+MAY_TASK_WORDS = re.compile(r"图|image|img|i2i|t2i|txt", _I)
+
 # --- prompt clean-up ------------------------------------------------------------------------
 #: Runs on whitespace-collapsed text, so one optional space is all there is to take.
 CUT_RUN = re.compile(r" ?\x00[\x00 ]*")

@@ -135,6 +135,32 @@ def _standalone(work: _Work) -> Callable[[re.Match[str]], bool]:
     return keep
 
 
+def _take_numbers(work: _Work, sizes: _Sizes) -> str | None:
+    """Cut pixel sizes, ratios and sizes; record sizes; return the ratio said, if any."""
+    ratio: str | None = None
+    for match in work.cut(lx.PIXELS, lambda m: int(m.group("w")) >= 64 <= int(m.group("h"))):
+        w, h = int(match.group("w")), int(match.group("h"))
+        sizes.add(*_pixel_size(max(w, h)))
+        if ratio is None:
+            d = gcd(w, h)
+            ratio = f"{w // d}:{h // d}"
+    if ":" in work.norm or "比" in work.norm:
+        explicit = work.cut(lx.RATIO, _is_ratio)
+        if explicit:
+            ratio = f"{int(explicit[0].group('w'))}:{int(explicit[0].group('h'))}"
+    size_k = work.cut(lx.SIZE_K, _size_k) if "k" in work.norm or "K" in work.norm else []
+    for match in size_k:
+        k = int(match.group("k"))
+        sizes.add(lx.SIZE_K_VALUES.get(k, MAX_SIZE), k not in lx.SIZE_K_VALUES)
+    for match in work.cut(lx.SIZE_PX):
+        if match.group("n"):
+            sizes.add(lx.SIZE_PX_VALUES[int(match.group("n"))])
+        else:
+            p_size = lx.SIZE_P_VALUES[int(match.group("p"))]
+            sizes.add(MAX_SIZE if p_size == "8K" else p_size, p_size == "8K")
+    return ratio
+
+
 def parse(text: str, images: Sequence[str] = ()) -> Intent:
     """Understand one chat message (Chinese, English or both) and any ``--image`` values.
 
@@ -144,33 +170,25 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
 
     # Input images: --image values first, then URLs in the text, without repeats.
     given = [v.strip() for v in images if isinstance(v, str) and v.strip()]
-    urls = _take_urls(work)
+    urls = _take_urls(work) if "://" in work.norm else []
     input_images = tuple(dict.fromkeys([*given, *urls]))
-    language = "zh" if lx.HAN.search(work.norm) else "en"
+    has_han = lx.HAN.search(work.norm) is not None
+    has_latin = lx.LATIN.search(work.norm) is not None
+    has_digit = lx.DIGIT.search(work.norm) is not None
+    language = "zh" if has_han else "en"
 
     # Ratio and size. An explicit ratio beats a pixel size, which beats an orientation word.
     sizes = _Sizes()
     ratio: str | None = None
-    for match in work.cut(lx.PIXELS, lambda m: int(m.group("w")) >= 64 <= int(m.group("h"))):
-        w, h = int(match.group("w")), int(match.group("h"))
-        sizes.add(*_pixel_size(max(w, h)))
-        if ratio is None:
-            d = gcd(w, h)
-            ratio = f"{w // d}:{h // d}"
-    explicit = work.cut(lx.RATIO, _is_ratio)
-    if explicit:
-        ratio = f"{int(explicit[0].group('w'))}:{int(explicit[0].group('h'))}"
-    for match in work.cut(lx.SIZE_K, _size_k):
-        k = int(match.group("k"))
-        sizes.add(lx.SIZE_K_VALUES.get(k, MAX_SIZE), k not in lx.SIZE_K_VALUES)
-    for match in work.cut(lx.SIZE_PX):
-        if match.group("n"):
-            sizes.add(lx.SIZE_PX_VALUES[int(match.group("n"))])
-        else:
-            p_size = lx.SIZE_P_VALUES[int(match.group("p"))]
-            sizes.add(MAX_SIZE if p_size == "8K" else p_size, p_size == "8K")
-    orient = work.cut(lx.ORIENT_ZH) + work.cut(lx.ORIENT_EN)
-    orient += work.cut(lx.ORIENT_EN_AMBIGUOUS, _standalone(work))
+    if has_digit:
+        ratio = _take_numbers(work, sizes)
+    orient: list[re.Match[str]] = []
+    if has_han:
+        orient += work.cut(lx.ORIENT_ZH)
+    if has_latin and lx.MAY_ORIENT_EN.search(work.norm):
+        orient += work.cut(lx.ORIENT_EN)
+    if has_latin and lx.MAY_ORIENT_AMBIGUOUS.search(work.norm):
+        orient += work.cut(lx.ORIENT_EN_AMBIGUOUS, _standalone(work))
     if ratio is None and orient:
         ratio = _orientation(min(orient, key=lambda m: m.start()))
 
@@ -178,33 +196,38 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
     model_id: str | None = None
     model_save = False
     other: str | None = None
-    for match in work.cut(lx.MODEL, _names_model):
-        if match.group("neg"):
-            continue
-        if match.group("other"):
-            other = _other_display_name(match.group("other"))
-            continue
-        model_id = _PRO_ID if match.group("pro") else _NB2_ID
-        model_save = bool(match.group("save") or match.group("deft"))
+    if lx.MAY_NAME_MODEL.search(work.norm):
+        for match in work.cut(lx.MODEL, _names_model):
+            if match.group("neg"):
+                continue
+            if match.group("other"):
+                other = _other_display_name(match.group("other"))
+                continue
+            model_id = _PRO_ID if match.group("pro") else _NB2_ID
+            model_save = bool(match.group("save") or match.group("deft"))
 
     # Budget and premium words.
     budget = premium = value_lead = False
     value_model: str | None = None
-    for match in work.cut(lx.VALUE, _value_keep(work)):
-        value_lead = value_lead or bool(match.group("lead"))
-        if match.group("budget"):
-            budget, value_model = True, _NB2_ID
-        else:
-            premium, value_model = True, _PRO_ID
-    cleared = bool(work.cut(lx.CLEAR))
-    model_save = bool(work.cut(lx.SAVE_ALONE)) or model_save
+    if lx.MAY_VALUE.search(work.norm):
+        for match in work.cut(lx.VALUE, _value_keep(work)):
+            value_lead = value_lead or bool(match.group("lead"))
+            if match.group("budget"):
+                budget, value_model = True, _NB2_ID
+            else:
+                premium, value_model = True, _PRO_ID
+    cleared = bool(lx.MAY_CLEAR.search(work.norm) and work.cut(lx.CLEAR))
+    if lx.MAY_SAVE_ALONE.search(work.norm) and work.cut(lx.SAVE_ALONE):
+        model_save = True
 
     # Task words; edit wording (kept in the prompt: it is the instruction).
-    task_words = work.cut(lx.TASK_WORDS)
+    task_words = work.cut(lx.TASK_WORDS) if lx.MAY_TASK_WORDS.search(work.norm) else []
     wants_edit = any(m.group("i2i") for m in task_words) or bool(lx.EDIT.search(work.norm))
 
-    work.cut(lx.ZH_REQUEST)
-    work.cut(lx.EN_REQUEST)
+    if has_han:
+        work.cut(lx.ZH_REQUEST)
+    if has_latin:
+        work.cut(lx.EN_REQUEST)
     prompt = _finish_prompt(work.orig)
 
     # Decide.
