@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "generate"]
+
+if TYPE_CHECKING:
+    from skill.api import generate
+
+
+def __getattr__(name: str) -> Any:
+    # `generate` loads on first use, so `import skill` (and `ima-nano-banana parse`) stays light.
+    if name == "generate":
+        from skill.api import generate
+
+        return generate
+    raise AttributeError(f"module 'skill' has no attribute {name!r}")
