@@ -44,7 +44,10 @@ URL = re.compile(
 )
 
 # --- aspect ratio and size ------------------------------------------------------------------
-_IN = rf"(?:{_AW}(?:in|at|with|as|using)\s+(?:an?\s+|the\s+)?)?"
+_IN = (
+    rf"(?:{_AW}(?:in|at|with|as|using)\s+(?:an?\s+|the\s+)?"
+    r"|(?:要|用|做成|弄成|改成|设为|设成|换成)\s*)?"  # "要横屏的", "做成4K": the want goes too
+)
 #: 1920x1080, 1024*1024 px: a ratio (reduced) and a size (from the long side).
 PIXELS = re.compile(
     rf"{_IN}(?<![\d.])(?P<w>\d{{3,5}})\s*(?:x|×|\*)\s*(?P<h>\d{{3,5}})(?!\d)"
@@ -92,10 +95,10 @@ PIXEL_SIZE_4K_UPTO = 6144
 # --- orientation words ---------------------------------------------------------------------
 _ORIENT_TAIL = r"(?:\s*(?:的|格式|模式|构图|比例|画幅))*"
 ORIENT_ZH = re.compile(
-    r"(?P<wide>横(?:图|版|屏|向|幅|构图|画幅|板)|宽屏|宽幅|(?:电脑|桌面)(?:壁纸|背景))"
+    _IN + r"(?:(?P<wide>横(?:图|版|屏|向|幅|构图|画幅|板)|宽屏|宽幅|(?:电脑|桌面)(?:壁纸|背景))"
     r"|(?P<tall>竖(?:图|版|屏|向|幅|构图|画幅|板)|(?:手机|iphone|安卓|android)\s*(?:壁纸|屏保|锁屏|背景)"
     r"|(?:抖音|小红书)(?:封面|竖版)?)"
-    r"|(?P<square>方图|方形图|正方形(?:的|图|构图)?|方版|1比1)" + _ORIENT_TAIL,
+    r"|(?P<square>方图|方形图|正方形(?:的|图|构图)?|方版|1比1))" + _ORIENT_TAIL,
     _I,
 )
 _EN_ORIENT_WORDS = (
