@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from skill import settings
 from skill.channels.base import Channel
-from skill.cli import EXIT_USAGE
+from skill.cli import EXIT_FAILED, EXIT_USAGE
 
 if TYPE_CHECKING:
     from skill.flow.driver import Request
@@ -93,6 +93,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _run(request: Request, key: str, ends: settings.Endpoints, channel: Channel) -> int:
+    from skill.channels.remote import ChannelError
     from skill.clock import RealClock
     from skill.flow.deliver import deliver
     from skill.flow.driver import converse
@@ -108,4 +109,10 @@ async def _run(request: Request, key: str, ends: settings.Endpoints, channel: Ch
         conversation = converse(
             request, client=client, clock=clock, prefs=PreferenceStore(), journal=TaskJournal()
         )
-        return await deliver(conversation, channel)
+        try:
+            return await deliver(conversation, channel)
+        except ChannelError as exc:
+            # Feishu/Discord could not be reached or refused: nobody can be told in the chat,
+            # so say it here in one line (the message never holds a secret).
+            print(f"ima-nano-banana run: the chat could not be reached: {exc}", file=sys.stderr)
+            return EXIT_FAILED

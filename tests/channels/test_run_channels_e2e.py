@@ -25,6 +25,7 @@ from skill.sim import SimServer, Simulator
 
 SPEED = 20.0
 DURATION_S = 35  # simulated: progress at 15 s and 30 s
+SHORT_S = 10  # simulated: where progress does not matter
 
 
 @pytest.fixture
@@ -79,6 +80,7 @@ def test_run_to_discord_success(
 def test_run_to_discord_failure(
     sim20: SimServer, sim_env: Callable[..., dict[str, str]], discord: FakeDiscord
 ) -> None:
+    sim20.sim.set_duration(catalog.NANO_BANANA_2.model_id, SHORT_S)
     sim20.sim.inject("resource_failed")
     result = run_skill(sim_env(sim20), "--channel", "discord", "--webhook-url", discord.webhook_url)
     assert result.returncode == 1, result.stderr[-2000:]
@@ -122,6 +124,7 @@ def test_run_to_feishu_success(
 def test_run_to_feishu_failure_and_bad_config(
     sim20: SimServer, sim_env: Callable[..., dict[str, str]], feishu: FakeFeishu
 ) -> None:
+    sim20.sim.set_duration(catalog.NANO_BANANA_2.model_id, SHORT_S)
     sim20.sim.inject("resource_failed")
     env = feishu_env(sim20, sim_env, feishu)
     result = run_skill(env, "--channel", "feishu", "--chat-id", "oc_e2e")
@@ -142,6 +145,7 @@ def test_run_to_feishu_failure_and_bad_config(
 def test_the_picture_path_is_used_when_saved(
     sim20: SimServer, sim_env: Callable[..., dict[str, str]], discord: FakeDiscord, tmp_path: Path
 ) -> None:
+    sim20.sim.set_duration(catalog.NANO_BANANA_2.model_id, SHORT_S)
     out = tmp_path / "out"
     args = ("--channel", "discord", "--webhook-url", discord.webhook_url, "--out-dir", str(out))
     result = run_skill(sim_env(sim20), *args)
@@ -150,3 +154,17 @@ def test_the_picture_path_is_used_when_saved(
     (message,) = discord.messages.values()
     assert message["attachments"][0][1] == saved.read_bytes()
     assert os.fspath(saved.name) == message["attachments"][0][0]
+
+
+def test_a_chat_that_refuses_is_one_line_and_nothing_is_created(
+    sim20: SimServer, sim_env: Callable[..., dict[str, str]], feishu: FakeFeishu
+) -> None:
+    env = feishu_env(sim20, sim_env, feishu)
+    env["FEISHU_APP_SECRET"] = "not-the-secret-0123456789"
+    result = run_skill(env, "--channel", "feishu", "--chat-id", "oc_e2e")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "the chat could not be reached" in result.stderr
+    assert "not-the-secret" not in result.stderr
+    # The acknowledgement is sent before any IMA request: nothing was created or charged.
+    assert sim20.sim.stats()["creates"] == 0
