@@ -26,6 +26,7 @@ import pytest
 
 from skill import catalog
 from skill.clock import FakeClock
+from skill.render import violations
 from skill.sim import SimServer, Simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +136,8 @@ def assert_clean_texts(run: Run) -> None:
         text = t.payload.get("text") or t.payload.get("message") or t.payload.get("caption")
         assert text, t
         assert not LEAKS.search(text), text
+        # The conversation's own never-say guard agrees (links are data, not leaks).
+        assert violations(text) == [], text
 
 
 @pytest.fixture
