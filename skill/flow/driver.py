@@ -253,7 +253,6 @@ class Conversation:
             raise RuntimeError("polling ended without a result")
         elapsed = round(self._clock.now() - started_at)
         path = await self._save(snap.url, task_id)
-        self._finish(task_id, "delivered", snap.url)
         self._move(State.SUCCEEDED)
         self.outcome.succeeded = True
         success = Success(
@@ -273,6 +272,9 @@ class Conversation:
             elapsed_s=elapsed,
             credits=plan.credit,
         )
+        # Resumed only once the channel has sent the picture: until then the task stays
+        # pending in the journal, so a run that dies mid-delivery can still be resumed.
+        self._finish(task_id, "delivered", snap.url)
 
     async def _poll(
         self, task_id: str, info: catalog.ModelInfo, started_at: float

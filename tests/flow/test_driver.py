@@ -8,7 +8,8 @@ import pytest
 
 from skill import catalog
 from skill.events import Reply
-from skill.flow import State
+from skill.flow import Request, State, converse
+from skill.ima import ImaClient
 from skill.render import violations
 from tests.flow.conftest import Run, Talk, World
 
@@ -112,6 +113,32 @@ async def test_journal_records_before_polling_and_finishes_after(world: World, t
     assert entry.url == run.one("success").media
     assert entry.user_id == "u1"
     assert entry.credit == 6
+
+
+async def test_the_journal_says_delivered_only_after_the_picture_was_sent(
+    world: World, client: ImaClient
+) -> None:
+    conversation = converse(
+        Request("draw a house"),
+        client=client,
+        clock=world.clock,
+        prefs=world.prefs,
+        journal=world.journal,
+    )
+    seen: list[str] = []
+    async for reply in conversation:
+        task_id = conversation.outcome.task_id
+        if reply.event in ("start", "success"):
+            assert task_id is not None
+            entry = world.journal.get(task_id)
+            assert entry is not None
+            seen.append(f"{reply.event}:{entry.status}")
+    assert seen == ["start:pending", "success:pending"]
+    task_id = conversation.outcome.task_id
+    assert task_id is not None
+    entry = world.journal.get(task_id)
+    assert entry is not None
+    assert entry.status == "delivered"
 
 
 async def test_download_into_out_dir(world: World, talk: Talk, tmp_path: Path) -> None:
