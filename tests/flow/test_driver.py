@@ -344,3 +344,26 @@ async def test_the_conversation_runs_once(world: World, talk: Talk) -> None:
 
 def test_reply_events_are_json_ready() -> None:
     assert Reply("done").to_json() == {"event": "done"}
+
+
+async def test_the_ack_comes_before_any_request(world: World, client: ImaClient) -> None:
+    conversation = converse(
+        Request("画一只猫"),
+        client=client,
+        clock=world.clock,
+        prefs=world.prefs,
+        journal=world.journal,
+    )
+    iterator = conversation.__aiter__()
+    first = await iterator.__anext__()
+    assert first.event == "ack"
+    assert world.sim.requests == []
+    rest = [reply.event async for reply in iterator]
+    assert rest[-1] == "done"
+
+
+async def test_lang_forces_the_language(talk: Talk) -> None:
+    run = await talk("画一只猫", lang="en")
+    assert run.one("ack").text == "OK! Drawing a cute cat for you 🐱"
+    assert run.one("ack").lang == "en"
+    assert "Image generated!" in (run.one("success").text or "")
