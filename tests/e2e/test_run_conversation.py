@@ -13,8 +13,9 @@ from tests.conftest import SimEnv
 from tests.flow.runkit import NB2, PRO, run
 
 #: Slower than the fixture's default speed where a test counts progress messages, so
-#: scheduling hiccups of the test machine cannot shift a poll past a progress point.
-COUNTING_SPEED = 50.0
+#: scheduling hiccups of a busy test machine cannot shift a poll past a progress point: with
+#: a 1 s poll a 22 s task is seen 7 simulated seconds (0.35 s real) away from any point.
+COUNTING_SPEED = 20.0
 
 
 def slow_down(server: SimServer, env: dict[str, str]) -> dict[str, str]:
@@ -28,7 +29,7 @@ def test_zh_success_with_exactly_one_progress(
     env = slow_down(fast_sim_server, sim_env(fast_sim_server))
     fast_sim_server.sim.set_duration(NB2, 22)
     out_dir = tmp_path / "pictures"
-    result = run(env, "画一张16:9的风景照", "--out-dir", str(out_dir))
+    result = run(env, "画一张16:9的风景照", "--out-dir", str(out_dir), "--poll-interval", "1")
     assert result.code == 0, result.err
     result.assert_clean()
     assert result.kinds == ["ack", "start", "progress", "success", "done"]
@@ -55,8 +56,8 @@ def test_zh_success_with_exactly_one_progress(
 
 def test_en_success_with_exactly_one_progress(fast_sim_server: SimServer, sim_env: SimEnv) -> None:
     env = slow_down(fast_sim_server, sim_env(fast_sim_server))
-    fast_sim_server.sim.set_duration(NB2, 24)
-    result = run(env, "draw a cat wearing sunglasses")
+    fast_sim_server.sim.set_duration(NB2, 22)
+    result = run(env, "draw a cat wearing sunglasses", "--poll-interval", "1")
     assert result.code == 0, result.err
     result.assert_clean()
     assert result.kinds == ["ack", "start", "progress", "success", "done"]
