@@ -95,8 +95,8 @@ def main(args: argparse.Namespace) -> int:
 async def _run(request: Request, key: str, ends: settings.Endpoints, channel: Channel) -> int:
     from skill.channels.remote import ChannelError
     from skill.clock import RealClock
-    from skill.flow.deliver import deliver
     from skill.flow.driver import converse
+    from skill.flow.interrupt import deliver_interruptibly
     from skill.ima import ImaClient
     from skill.journal import TaskJournal
     from skill.prefs import PreferenceStore
@@ -110,7 +110,7 @@ async def _run(request: Request, key: str, ends: settings.Endpoints, channel: Ch
             request, client=client, clock=clock, prefs=PreferenceStore(), journal=TaskJournal()
         )
         try:
-            return await deliver(conversation, channel)
+            return await deliver_interruptibly(conversation, channel)
         except ChannelError as exc:
             # Feishu/Discord could not be reached or refused: nobody can be told in the chat,
             # so say it here in one line (the message never holds a secret).
