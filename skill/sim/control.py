@@ -13,6 +13,8 @@ No auth (the server only listens on loopback). Control requests are not recorded
 | ``POST /_sim/reset``         |                                              | back to the start |
 
 ``times`` absent means once, ``null`` means always (as :meth:`Simulator.inject`).
+``"echo_key": true`` in the config makes every error message quote the caller's key
+(``Simulator.echo_key``), to test that the client never lets it through.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ def _configure(sim: Simulator, body: dict[str, Any]) -> SimResponse:
     points = body.get("points")
     speed = body.get("speed")
     durations = body.get("durations")
+    echo_key = body.get("echo_key")
     # Check everything before changing anything, so a bad request changes nothing.
     if points is not None and (not isinstance(points, int) or isinstance(points, bool)):
         raise ValueError("points must be an integer")
@@ -105,6 +108,10 @@ def _configure(sim: Simulator, body: dict[str, Any]) -> SimResponse:
         or not all(v is None or (_is_number(v) and v >= 0) for v in durations.values())
     ):
         raise ValueError("durations must map model ids to seconds (or null)")
+    if echo_key is not None and not isinstance(echo_key, bool):
+        raise ValueError("echo_key must be true or false")
+    if echo_key is not None:
+        sim.echo_key = echo_key
     if points is not None:
         sim.points = points
     if speed is not None:

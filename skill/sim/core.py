@@ -26,6 +26,7 @@ from skill.sim.faults import (
     ActiveFault,
     OutcomeFault,
     ResponseFault,
+    quote_credentials,
 )
 from skill.sim.gateway import AcceptedCreate, Rejection, validate_create
 from skill.sim.png import render_png
@@ -155,6 +156,8 @@ class Simulator:
             self._durations: dict[str, float] = {}
             self._pngs: dict[str, bytes] = {}
             self._counter = 0
+            #: Quote the caller's key in every error message (a careless server; key tests).
+            self.echo_key = False
 
     def inject(self, fault: str, *, endpoint: str | None = None, times: int | None = 1) -> None:
         """Make ``fault`` happen ``times`` times (``None`` = always) on ``endpoint``."""
@@ -206,7 +209,8 @@ class Simulator:
             if control.is_control(request.path):
                 return control.handle(self, request)
             self.requests.append(RecordedRequest.of(request))
-            return self._route(request)
+            response = self._route(request)
+            return quote_credentials(response, request) if self.echo_key else response
 
     def _route(self, request: SimRequest) -> SimResponse:
         method, path = request.method.upper(), request.path

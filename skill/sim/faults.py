@@ -12,9 +12,10 @@ The names are fixed: other tests ask for them by name (``FAULTS`` lists them all
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
-from skill.sim.wire import SimResponse, envelope, json_response
+from skill.sim.wire import SimRequest, SimResponse, envelope, json_response
 
 #: The endpoints a fault can be aimed at (``None`` = the fault's natural endpoint).
 ENDPOINTS: tuple[str, ...] = ("product_list", "create", "detail", "upload_token", "upload_put")
@@ -125,3 +126,32 @@ class ActiveFault:
     @property
     def spent(self) -> bool:
         return self.remaining is not None and self.remaining <= 0
+
+
+def quote_credentials(response: SimResponse, request: SimRequest) -> SimResponse:
+    """``response`` with the caller's credentials quoted in its error message, the way a
+    careless server echoes what it was sent (``Simulator.echo_key``): the ``Authorization``
+    value, or the key fields of an upload-token form. A success, a dropped connection or a
+    request without credentials passes unchanged. For tests that the key never leaks."""
+    if response.drop or not response.body:
+        return response
+    credentials = request.headers.get("authorization", "")
+    if not credentials and "application/x-www-form-urlencoded" in request.headers.get(
+        "content-type", ""
+    ):
+        form = request.form()
+        credentials = " ".join(v for k, v in form.items() if k in ("appUid", "cmimToken"))
+    if not credentials:
+        return response
+    quote = f" (received credentials: {credentials})"
+    try:
+        payload = json.loads(response.body.decode("utf-8"))
+    except ValueError:
+        if b"</body>" not in response.body:  # not an HTML page either: leave it be
+            return response
+        body = response.body.replace(b"</body>", quote.encode() + b"</body>")
+        return replace(response, body=body)
+    if not isinstance(payload, dict) or payload.get("code", 1) == 0:
+        return response
+    payload["message"] = f"{payload.get('message', '')}{quote}"
+    return replace(response, body=json.dumps(payload, ensure_ascii=False).encode("utf-8"))
