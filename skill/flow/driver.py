@@ -304,9 +304,13 @@ class Conversation:
             if now >= deadline:
                 raise TaskTimeout(task_id, now - started_at)
             if now >= next_progress:
-                yield progress_point(now - started_at, info.estimated_max_s)
-                while next_progress <= now:  # a slow poll skips points rather than bunching them
+                # A slow poll skips points rather than bunching them. The message reports the
+                # cadence point itself (15 s, 30 s, ...), not the instant the loop woke up:
+                # a wake-up a moment late must not turn 25% into 26%.
+                while next_progress + info.progress_interval_s <= now:
                     next_progress += info.progress_interval_s
+                yield progress_point(next_progress - started_at, info.estimated_max_s)
+                next_progress += info.progress_interval_s
             await self._clock.sleep(
                 next_wake(now, next_poll=next_poll, next_progress=next_progress, deadline=deadline)
             )

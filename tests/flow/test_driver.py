@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from skill import catalog
@@ -11,6 +12,8 @@ from skill.events import Reply
 from skill.flow import Request, State, converse
 from skill.ima import ImaClient
 from skill.render import violations
+from skill.settings import Endpoints
+from skill.sim import SimTransport
 from tests.flow.conftest import Run, Talk, World
 
 NB2 = catalog.NANO_BANANA_2.model_id
@@ -367,3 +370,38 @@ async def test_lang_forces_the_language(talk: Talk) -> None:
     assert run.one("ack").text == "OK! Drawing a cute cat for you 🐱"
     assert run.one("ack").lang == "en"
     assert "Image generated!" in (run.one("success").text or "")
+
+
+class _SlowDetail(httpx.AsyncBaseTransport):
+    """The simulator, but every detail request takes 2 s of the shared clock."""
+
+    def __init__(self, world: World) -> None:
+        self._inner = SimTransport(world.sim)
+        self._clock = world.clock
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/tasks/detail"):
+            self._clock.advance(2.0)
+        return await self._inner.handle_async_request(request)
+
+
+async def test_a_late_wake_up_reports_the_cadence_point(world: World) -> None:
+    """Progress says 15 s / 37 %, not 16 s / 40 %, when polling makes the loop late."""
+    world.sim.set_duration(NB2, 50)
+    async with ImaClient(
+        "ima_flow_test_key",
+        endpoints=Endpoints("http://127.0.0.1:9", "http://127.0.0.1:9"),
+        transport=_SlowDetail(world),
+        clock=world.clock,
+    ) as client:
+        conversation = converse(
+            Request("draw a dog"),
+            client=client,
+            clock=world.clock,
+            prefs=world.prefs,
+            journal=world.journal,
+        )
+        replies = [reply async for reply in conversation]
+    progress = [r for r in replies if r.event == "progress"]
+    assert [p.elapsed_s for p in progress] == [15, 30, 45]
+    assert [p.percent for p in progress] == [37, 75, 95]
