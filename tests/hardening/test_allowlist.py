@@ -107,7 +107,6 @@ COMMANDS = {
     "run": ["run", "--format", "jsonl", "draw a cat"],
     "run-image": ["run", "--format", "jsonl", "make it blue", "--image", "https://x.test/a.png"],
     "create": ["create", "--task-type", "text_to_image", "--prompt", "a cat", "--output-json"],
-    "models": ["models", "--json"],
     "resume": ["resume", "--format", "jsonl"],
 }
 
