@@ -28,7 +28,7 @@ from skill.events import Reply
 from skill.flow.cadence import next_wake, progress_point
 from skill.flow.download import download_image
 from skill.flow.driver import Downloader
-from skill.ima import ImaClient, ImaError, NetworkError, TaskFailed, TaskTimeout
+from skill.ima import BadRequest, ImaClient, ImaError, NetworkError, TaskFailed, TaskTimeout
 from skill.journal import DELIVERED, FAILED, JournalEntry, TaskJournal
 
 # The template environment and the tidy-up of render.py are reused, not copied, so resume's
@@ -54,6 +54,8 @@ log = logging.getLogger("skill.flow.resume")
 #: reasons fits exactly; ``bad_request`` is the nearest (the request names no task we hold)
 #: and keeps the closed list of reasons closed.
 NOTHING_REASON = "bad_request"
+#: The service no longer knows the journal's task: it ended without a picture.
+GONE_REASON = "task_failed"
 #: Stopped by a signal once the task exists: the contract's ``timeout`` already means "we
 #: stopped waiting, the task may still finish, resume it later", which is exactly the case.
 INTERRUPTED_REASON = "timeout"
@@ -73,9 +75,11 @@ class ResumeFound:
 
 @dataclass(frozen=True)
 class ResumeNothing:
-    """Nothing to resume: no pending task (``asked_for`` False) or an unknown task id."""
+    """Nothing to resume: no pending task (``asked_for`` False) or an unknown task id; or
+    (``gone``) the service no longer knows the journal's task, so it will never arrive."""
 
     asked_for: bool = False
+    gone: bool = False
 
 
 Stage = Literal["not_started", "starting", "started"]
@@ -237,6 +241,14 @@ class Resumption:
         except TaskFailed as exc:
             self._finish(entry.task_id, FAILED, None)
             yield self._failure(Failure(exc.reason), exc.reason)
+        except BadRequest as exc:
+            # The only request here is the task detail: the service does not know the task
+            # (expired, or another environment). It will never arrive; stop offering it.
+            log.warning("resume of %s: the service does not know it: %s", entry.task_id, exc)
+            self._finish(entry.task_id, FAILED, None)
+            self.outcome.reason = GONE_REASON
+            text = render_extra(ResumeNothing(asked_for=True, gone=True), lang)
+            yield Reply("failure", text=text, reason=GONE_REASON)
         except ImaError as exc:
             # The task may still finish (our deadline, a lost connection, a refused key): it
             # stays pending in the journal for another resume.

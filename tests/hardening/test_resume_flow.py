@@ -184,3 +184,16 @@ def test_the_interrupted_message_says_whether_the_picture_may_come(lang: str) ->
     may = "图片可能稍后仍会生成好" if lang == "zh" else "may still arrive"
     assert may in texts[0]
     assert may not in texts[2]
+
+
+async def test_a_task_the_service_no_longer_knows_is_said_plainly_and_dropped(
+    sim: Simulator, sim_clock: FakeClock, journal: TaskJournal
+) -> None:
+    journal.record(entry("sim_gone_1"))  # e.g. the simulator restarted since the run
+    replies, resumption = await resume(sim, sim_clock, journal, ResumeRequest())
+    assert [r.event for r in replies] == ["ack", "failure", "done"]
+    assert replies[1].reason == "task_failed"
+    assert replies[1].text == "🤔 图片服务上已经找不到那张图了。要我重新画一张吗?"
+    assert journal.get("sim_gone_1").status == "failed"  # type: ignore[union-attr]
+    assert journal.pending() == []
+    assert resume_exit_code(resumption.outcome) == 1
