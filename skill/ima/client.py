@@ -27,6 +27,7 @@ from skill.ima._redact import redact, register_secret
 from skill.ima.errors import (
     ConfigurationError,
     EndpointRefused,
+    MalformedResponse,
     MissingInputImage,
     NetworkError,
     RateLimited,
@@ -135,7 +136,7 @@ class ImaClient:
         try:
             tree = _TREE.validate_python(data)
         except ValidationError:
-            raise NetworkError("the product list came back in an unexpected shape") from None
+            raise MalformedResponse("the product list came back in an unexpected shape") from None
         self._lists[category] = (self._clock.now(), tree)
         return tree
 
@@ -183,7 +184,7 @@ class ImaClient:
         try:
             token = UploadToken.model_validate(data)
         except ValidationError:
-            raise NetworkError("the upload token came back without its URLs") from None
+            raise MalformedResponse("the upload token came back without its URLs") from None
         await self._put(token.ful, image.path.read_bytes(), image.mime)
         return token.fdl
 
@@ -213,7 +214,7 @@ class ImaClient:
             return CreateResponse.model_validate(data).id
         except ValidationError:
             # The server accepted something; we cannot tell what. Do not try again.
-            raise NetworkError("the create answer had no task id", request_sent=True) from None
+            raise MalformedResponse("the create answer had no task id", request_sent=True) from None
 
     async def detail(self, task_id: str) -> TaskSnapshot:
         """One poll of the task."""
@@ -227,7 +228,7 @@ class ImaClient:
         try:
             detail = TaskDetail.model_validate(data if data is not None else {})
         except ValidationError:
-            raise NetworkError("the task detail came back in an unexpected shape") from None
+            raise MalformedResponse("the task detail came back in an unexpected shape") from None
         return snapshot(task_id, detail)
 
     async def wait(
@@ -338,7 +339,7 @@ class ImaClient:
             message = envelope.message if envelope else response.reason_phrase
             raise api_error(status, message, status, retry_after=retry_after)
         if envelope is None:
-            raise NetworkError(f"{method} {path}: the answer was not the expected JSON")
+            raise MalformedResponse(f"{method} {path}: the answer was not the expected JSON")
         return envelope.data
 
     async def _put(self, url: str, content: bytes, mime: str) -> None:

@@ -22,8 +22,9 @@ ImaError                                  reason (the DESIGN.md failure reason)
 │   ├── BadRequest                        400                               bad_request
 │   ├── RateLimited(retry_after)          429                               rate_limited
 │   └── ServerError                       5xx                               server_error
-├── NetworkError(request_sent)            refused, reset or dropped, unreadable body   network
-│   └── ResponseTimeout                   no answer within the HTTP timeout    network
+├── NetworkError(request_sent)            refused, reset or dropped                    network
+│   ├── ResponseTimeout                   no answer within the HTTP timeout    network
+│   └── MalformedResponse                 an answer we cannot read             server_error
 └── TaskError(task_id)                    the request succeeded, the task did not
     ├── TaskFailed(task_id, resource_status, status, detail)
     │                                     generation_failed (resource_status 2/3) / task_failed
@@ -250,6 +251,16 @@ class NetworkError(ImaError):
 
 class ResponseTimeout(NetworkError):
     """The server did not answer within the HTTP timeout."""
+
+
+class MalformedResponse(NetworkError):
+    """The server answered, but not in a shape we can read (not JSON, fields missing).
+
+    Still a :class:`NetworkError` (the answer is lost, and after a create the task may exist),
+    but the person's network is fine: the words are the server's trouble, not theirs.
+    """
+
+    reason = "server_error"
 
 
 # --- the task did not succeed ----------------------------------------------------------------

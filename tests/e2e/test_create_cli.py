@@ -285,7 +285,7 @@ def test_broken_image_is_refused_before_any_request(
         ("server_error", "server_error", "IMA service"),
         ("bad_gateway", "server_error", "IMA service"),
         ("unavailable", "server_error", "IMA service"),
-        ("malformed_json", "network", "Network"),
+        ("malformed_json", "server_error", "IMA service"),
         ("drop_connection", "network", "Network"),
     ],
 )

@@ -28,7 +28,7 @@ FAULTS = [
     ("server_error", "server_error", "图片服务暂时不稳定", True),
     ("bad_gateway", "server_error", "图片服务暂时不稳定", True),
     ("unavailable", "server_error", "图片服务暂时不稳定", True),
-    ("malformed_json", "network", "网络连接不稳定,请检查网络后重试", False),
+    ("malformed_json", "server_error", "图片服务暂时不稳定", True),
     ("drop_connection", "network", "网络连接不稳定,请检查网络后重试", False),
     ("resource_failed", "generation_failed", "图片生成遇到问题,建议换个模型试试", True),
     ("resource_deleted", "generation_failed", "图片生成遇到问题,建议换个模型试试", True),

@@ -22,6 +22,7 @@ from skill.ima import (
     InsufficientPoints,
     InvalidImage,
     InvalidProductAttribute,
+    MalformedResponse,
     NetworkError,
     RateLimited,
     ResponseTimeout,
@@ -116,7 +117,7 @@ async def test_unsupported_model_sends_nothing(api: FakeApi, make_client: MakeCl
         (fail(4008, "Invalid product attribute"), InvalidProductAttribute, "invalid_attribute"),
         (fail(400, "bad param", status=400), ApiError, "bad_request"),
         (httpx.Response(502, text="<html>bad gateway</html>"), ServerError, "server_error"),
-        (httpx.Response(200, text="{not json"), NetworkError, "network"),
+        (httpx.Response(200, text="{not json"), MalformedResponse, "server_error"),
     ],
 )
 async def test_create_errors_are_typed_and_never_retried(
