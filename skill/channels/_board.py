@@ -10,7 +10,6 @@ arrive close together. Every text comes from the replies (the templates); none i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -98,7 +97,7 @@ class EditThrottle:
         self._pending = text
         if self._flush is None:
             self._sleeping = True  # cancellable until its sleep is over
-            self._flush = asyncio.create_task(self._deferred(wait))
+            self._flush = asyncio.create_task(self._deferred())
 
     async def final(self, text: str) -> None:
         """Show the outcome now (no edit when the message already shows exactly it)."""
@@ -140,11 +139,12 @@ class EditThrottle:
             self.dropped += 1
             log.warning("progress edit dropped: %s", exc)
 
-    async def _deferred(self, wait: float) -> None:
+    async def _deferred(self) -> None:
         try:
             while True:
                 self._sleeping = True
-                await self._clock.sleep(max(0.0, wait))
+                # Measured when the wait begins, from the last edit: never early.
+                await self._clock.sleep(max(0.0, self._wait_s()))
                 # From here on the edit is not cancelled: an edit already on the wire must land
                 # before the outcome's edit, or the older text could overwrite the outcome.
                 self._sleeping = False
@@ -153,16 +153,19 @@ class EditThrottle:
                     await self._apply_progress(text)
                 if self._pending is None:
                     return
-                wait = self._wait_s()
         finally:
             self._flush = None
 
     async def _cancel_flush(self) -> None:
         task = self._flush
+        self._pending = None  # a task finishing an edit must not start another one
         if task is None:
             return
         if self._sleeping:
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # asyncio.wait, not `await task`: our own cancellation (Ctrl-C) must still propagate,
+        # while the task's cancellation, which we asked for, must not.
+        await asyncio.wait({task})
         self._flush = None
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
