@@ -46,6 +46,9 @@ class Ack:
     task_type: str = "text_to_image"
     aspect_ratio: str | None = None
     size: str | None = None
+    #: "prompt" or "image" when the person must still say what to draw or send the picture:
+    #: then the acknowledgement promises nothing yet.
+    missing: str | None = None
 
 
 @dataclass(frozen=True)

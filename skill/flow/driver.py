@@ -98,6 +98,20 @@ class _Refusal(Exception):
         self.reason = reason
 
 
+def _missing_input(intent: Intent) -> str | None:
+    """What the person still has to give before anything can be made: "prompt", "image" or None.
+
+    The acknowledgement and the refusal both follow it, so the first reply never promises a
+    picture that the next one has to ask about.
+    """
+    if not intent.prompt.strip():
+        return "prompt"
+    wants_edit = intent.task_type == "image_to_image" or NOTICE_IMAGE_REQUIRED in intent.notices
+    if wants_edit and not intent.input_images:
+        return "image"
+    return None
+
+
 def _utc_stamp() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -167,6 +181,7 @@ class Conversation:
             task_type=intent.task_type,
             aspect_ratio=intent.aspect_ratio,
             size=intent.size,
+            missing=_missing_input(intent),
         )
         yield Reply("ack", text=self._text(ack), lang=self._lang)
         failure: Reply | None = None
@@ -318,11 +333,10 @@ class Conversation:
     # --- decisions ---------------------------------------------------------------------------
     def _refuse_bad_input(self, intent: Intent) -> None:
         """The refusals that need no network: nothing to draw, no image, a broken image."""
-        if not intent.prompt.strip():
+        missing = _missing_input(intent)
+        if missing == "prompt":
             raise _Refusal(AskPrompt(), "bad_request")
-        if intent.task_type == "image_to_image" and not intent.input_images:
-            raise _Refusal(AskImage(), "missing_image")
-        if NOTICE_IMAGE_REQUIRED in intent.notices and not intent.input_images:
+        if missing == "image":
             raise _Refusal(AskImage(), "missing_image")
         try:
             validate_inputs(list(intent.input_images))

@@ -405,3 +405,20 @@ async def test_a_late_wake_up_reports_the_cadence_point(world: World) -> None:
     progress = [r for r in replies if r.event == "progress"]
     assert [p.elapsed_s for p in progress] == [15, 30, 45]
     assert [p.percent for p in progress] == [37, 75, 95]
+
+
+async def test_the_ack_promises_nothing_when_something_is_still_missing(talk: Talk) -> None:
+    nothing_to_draw = await talk("4K 16:9")
+    assert nothing_to_draw.one("ack").text == "Happy to draw for you! 🎨"
+    assert "What would you like me to draw?" in (nothing_to_draw.one("failure").text or "")
+    no_picture = await talk("把这张图变成油画")
+    assert (no_picture.one("ack").text or "").startswith("好的,我来帮你改图!")
+    assert "请把要修改的图片发给我" in (no_picture.one("failure").text or "")
+
+
+async def test_a_subscription_problem_links_to_an_upgrade(world: World, talk: Talk) -> None:
+    world.sim.inject("subscription_required")
+    run = await talk("画一只猫")
+    text = run.one("failure").text or ""
+    assert "升级套餐:https://www.imaclaw.ai/imaclaw/subscription" in text
+    assert "购买积分" not in text
