@@ -283,3 +283,16 @@ def setup_logging(
         root.setLevel(level)
     _installed_handler = handler
     return path
+
+
+def protect_process(secret: str, *, log_to_file: bool = True) -> None:
+    """The key has entered this process: from here on nothing printed or logged shows it.
+
+    Registers the secret, wraps stdout and stderr (:func:`install_redacting_streams`) and, unless
+    told otherwise, starts today's log file (:func:`setup_logging`). Every command that holds
+    the key calls this once, before it sends anything.
+    """
+    register_secret(secret)
+    install_redacting_streams()
+    if log_to_file:
+        setup_logging()

@@ -39,7 +39,7 @@ from skill.ima import (
     validate_inputs,
 )
 from skill.ima.rules import check_model
-from skill.logs import install_redacting_streams, register_secret, setup_logging
+from skill.logs import protect_process
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,7 @@ def main(args: argparse.Namespace) -> int:
     if isinstance(access, int):
         return access
     key, ends = access
-    # From here on the key is in this process: every line we print is redacted.
-    register_secret(key)
-    install_redacting_streams()
-    setup_logging()
+    protect_process(key)
     if args.list_models:
         task_types = (args.task_type,) if args.task_type else catalog.TASK_TYPES
         return print_models(key, ends, task_types, as_json=as_json, language=args.language)

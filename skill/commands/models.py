@@ -17,7 +17,7 @@ import httpx
 from skill import catalog, settings
 from skill.commands._access import EXIT_FAILED, EXIT_OK, report_failure, resolve_access
 from skill.ima import ImaClient, ImaError, ModelSummary
-from skill.logs import install_redacting_streams, register_secret
+from skill.logs import protect_process
 
 
 def main(args: argparse.Namespace) -> int:
@@ -26,9 +26,7 @@ def main(args: argparse.Namespace) -> int:
     if isinstance(access, int):
         return access
     key, ends = access
-    # From here on the key is in this process: every line we print is redacted.
-    register_secret(key)
-    install_redacting_streams()
+    protect_process(key)
     task_types = (args.task_type,) if args.task_type else catalog.TASK_TYPES
     return print_models(key, ends, task_types, as_json=args.json)
 

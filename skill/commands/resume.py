@@ -57,12 +57,9 @@ def main(args: argparse.Namespace) -> int:
         return _fail(str(exc))
 
     from skill.flow.resume import ResumeRequest
-    from skill.logs import install_redacting_streams, register_secret, setup_logging
+    from skill.logs import protect_process
 
-    # From here on the key is in this process: every line printed is redacted.
-    register_secret(key)
-    install_redacting_streams()
-    setup_logging()
+    protect_process(key)
     request = ResumeRequest(
         task_id=args.task_id,
         user_id=args.user_id,

@@ -77,9 +77,9 @@ def main(args: argparse.Namespace) -> int:
         return _fail(str(exc))
 
     from skill.flow.driver import Request
-    from skill.logs import setup_logging
+    from skill.logs import protect_process
 
-    setup_logging()
+    protect_process(key)
     request = Request(
         text=text,
         images=tuple(args.image),
