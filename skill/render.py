@@ -276,16 +276,41 @@ class Renderer:
 
         ``strict`` raises :class:`NeverSayViolation` instead of falling back (tests use it).
         """
+        kind = kind_of(message)
+        return self.render_template(
+            f"{kind}.j2",
+            lang,
+            fallback=kind,
+            strict=strict,
+            allowed=_allowed_values(message),
+            m=message,
+            **_context(message),
+        )
+
+    def render_template(
+        self,
+        template: str,
+        lang: str,
+        *,
+        fallback: MessageKind,
+        strict: bool = False,
+        allowed: tuple[str, ...] = (),
+        **context: Any,
+    ) -> str:
+        """Any template of ``templates/`` in ``lang``, through the never-say guard.
+
+        On a violation the text is replaced by the safe generic text of ``fallback`` (and the
+        leak logged), or, with ``strict``, :class:`NeverSayViolation` is raised.
+        """
         language = lang_of(lang)
-        text = self.render_unguarded(message, language)
-        allowed = _allowed_values(message)
+        text = _tidy(_environment(language).get_template(template).render(**context))
         found = violations(text, allowed=allowed)
         if not found:
             return text
         if strict:
             raise NeverSayViolation("; ".join(found))
-        log.error("never-say guard replaced a %s message: %s", kind_of(message), "; ".join(found))
-        return self.fallback(kind_of(message), language)
+        log.error("never-say guard replaced %s: %s", template, "; ".join(found))
+        return self.fallback(fallback, language)
 
     def render_unguarded(self, message: Message, lang: Lang) -> str:
         """The template's text, before the guard (for tests and the guard itself)."""

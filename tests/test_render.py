@@ -232,3 +232,27 @@ def test_fallbacks_are_safe(kind: str, lang: str) -> None:
     text = R.fallback(kind, lang)  # type: ignore[arg-type]
     assert text
     assert violations(text) == []
+
+
+def test_any_template_goes_through_the_guard() -> None:
+    """render_template (used by resume's messages) replaces a leak with the safe text."""
+    from skill.flow.resume import ResumeFound
+
+    renderer = Renderer()
+    clean = renderer.render_template(
+        "resume_found.j2", "en", fallback="progress", m=ResumeFound("Nano Banana Pro")
+    )
+    assert "Nano Banana Pro" in clean
+    leaked = renderer.render_template(
+        "resume_found.j2", "zh", fallback="progress", m=ResumeFound("gemini-3-pro-image")
+    )
+    assert "gemini" not in leaked
+    assert leaked == renderer.fallback("progress", "zh")
+    with pytest.raises(NeverSayViolation):
+        renderer.render_template(
+            "resume_found.j2",
+            "en",
+            fallback="progress",
+            strict=True,
+            m=ResumeFound("gemini-3-pro-image"),
+        )

@@ -30,11 +30,6 @@ from skill.flow.download import download_image
 from skill.flow.driver import Downloader
 from skill.ima import BadRequest, ImaClient, ImaError, NetworkError, TaskFailed, TaskTimeout
 from skill.journal import DELIVERED, FAILED, JournalEntry, TaskJournal
-
-# The template environment and the tidy-up of render.py are reused, not copied, so resume's
-# sentences go through the very same catalogs, filters and layout rules. They are private
-# names of a module owned by the conversation; a public ``render_template`` there would be
-# the cleaner seam (noted for its owner).
 from skill.render import (
     Failure,
     Lang,
@@ -42,13 +37,11 @@ from skill.render import (
     Progress,
     Renderer,
     Success,
-    _environment,
-    _tidy,
     lang_of,
-    violations,
 )
 
 log = logging.getLogger("skill.flow.resume")
+_renderer = Renderer()
 
 #: The reason of the failure that says there is nothing to resume. None of the contract's
 #: reasons fits exactly; ``bad_request`` is the nearest (the request names no task we hold)
@@ -103,14 +96,8 @@ _TEMPLATES: dict[type[ExtraMessage], tuple[str, MessageKind]] = {
 
 def render_extra(message: ExtraMessage, lang: str) -> str:
     """The text of one of resume's messages in ``lang``, through the never-say guard."""
-    language = lang_of(lang)
     template, fallback = _TEMPLATES[type(message)]
-    text = _tidy(_environment(language).get_template(template).render(m=message))
-    found = violations(text)
-    if not found:
-        return text
-    log.error("never-say guard replaced a %s message: %s", template, "; ".join(found))
-    return Renderer().fallback(fallback, language)
+    return _renderer.render_template(template, lang, fallback=fallback, m=message)
 
 
 def interrupted_reply(task_id: str | None, creating: bool, lang: str) -> Reply:
