@@ -2,6 +2,10 @@
 
 First the other Nano Banana model with its price range, then the same model at another size
 with its price; every price comes from the live product list (:class:`ModelSummary`).
+
+One deliberate exception to the card's order: after a timeout the person was just told to
+try a faster model, so when the failed model is already the fast one (Nano Banana 2) the
+smaller size of the same model comes first, ahead of the slower Nano Banana Pro.
 """
 
 from __future__ import annotations
@@ -49,7 +53,9 @@ def _other_size(prices: Sequence[Price], size: str | None) -> Price | None:
     return prices[i + 1] if i + 1 < len(prices) else None
 
 
-def alternatives(plan: Plan, summaries: Sequence[ModelSummary]) -> tuple[Alternative, ...]:
+def alternatives(
+    plan: Plan, summaries: Sequence[ModelSummary], *, reason: str | None = None
+) -> tuple[Alternative, ...]:
     """The fallback table's two rows for ``plan``'s model, priced from ``summaries``."""
     found: list[Alternative] = []
     other_id = catalog.FALLBACK_MODEL.get(plan.model_id)
@@ -77,4 +83,6 @@ def alternatives(plan: Plan, summaries: Sequence[ModelSummary]) -> tuple[Alterna
                     size=price.size,
                 )
             )
+    if reason == "timeout" and _tier(plan.model_id) == "balanced":
+        found.reverse()
     return tuple(found)

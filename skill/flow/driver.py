@@ -389,7 +389,7 @@ class Conversation:
         reason = exc.reason
         alts: tuple[Alternative, ...] = ()
         if self._plan is not None and reason in MODEL_SIDE_REASONS:
-            alts = alternatives(self._plan, self._summaries)
+            alts = alternatives(self._plan, self._summaries, reason=reason)
         task_id = self.outcome.task_id
         may_arrive = task_id is not None and (isinstance(exc, (TaskTimeout, NetworkError)))
         if task_id is not None and isinstance(exc, TaskFailed):

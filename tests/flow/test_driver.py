@@ -422,3 +422,18 @@ async def test_a_subscription_problem_links_to_an_upgrade(world: World, talk: Ta
     text = run.one("failure").text or ""
     assert "升级套餐:https://www.imaclaw.ai/imaclaw/subscription" in text
     assert "购买积分" not in text
+
+
+async def test_after_a_timeout_the_faster_choice_comes_first(world: World, talk: Talk) -> None:
+    world.sim.inject("never_finishes", times=None)
+    fast = (await talk("draw a bird, 2K", timeout_s=60)).one("failure").text or ""
+    # Nano Banana 2 was too slow: its smaller size is offered before the slower Pro.
+    assert fast.index("Nano Banana 2 at 1K") < fast.index("Nano Banana Pro (high quality")
+    slow = (await talk("用 Pro 画一只鸟", timeout_s=60)).one("failure").text or ""
+    # Nano Banana Pro was too slow: Nano Banana 2 is the faster choice and stays first.
+    assert slow.index("Nano Banana 2(更快更省") < slow.index("Nano Banana Pro 2K")
+    world.sim.clear_faults()
+    world.sim.inject("resource_failed")
+    other = (await talk("draw a bird with Nano Banana 2, 2K")).one("failure").text or ""
+    # Any other failure keeps the card's order: the other model first.
+    assert other.index("Nano Banana Pro (high quality") < other.index("Nano Banana 2 at 1K")
