@@ -129,6 +129,9 @@ class Failure:
     offered: tuple[str, ...] = ()
     #: "aspect_ratio" or "size" for unsupported option refusals.
     field: str | None = None
+    #: For those refusals: the value asked for, and the other Nano Banana model that offers it.
+    asked: str | None = None
+    offered_by: str | None = None
     #: InvalidImage.why ("missing", "not_image", "too_large", "unsupported_type", "not_https",
     #: "too_many") for image refusals.
     image_problem: str | None = None

@@ -212,9 +212,15 @@ class Conversation:
                 intent.task_type, model_id, size=intent.size, aspect_ratio=intent.aspect_ratio
             )
         except UnsupportedOption as exc:
-            raise _Refusal(
-                Failure(exc.reason, offered=exc.allowed, field=exc.field), exc.reason
-            ) from None
+            elsewhere = await self._offered_elsewhere(intent.task_type, model_id, exc)
+            failure = Failure(
+                exc.reason,
+                offered=exc.allowed,
+                field=exc.field,
+                asked=exc.value,
+                offered_by=elsewhere,
+            )
+            raise _Refusal(failure, exc.reason) from None
         self._plan = plan
         # Read from the list just fetched (cached by the client): no extra request.
         self._summaries = await self._client.models(intent.task_type)
@@ -370,6 +376,21 @@ class Conversation:
         if saved is not None and catalog.is_nano_banana(saved.model_id):
             return notices, saved.model_id
         return notices, catalog.DEFAULT_MODEL_ID
+
+    async def _offered_elsewhere(
+        self, task_type: str, model_id: str, exc: UnsupportedOption
+    ) -> str | None:
+        """The other Nano Banana model's name when it offers what this one does not (from the
+        list already fetched, so no extra request), else None."""
+        other_id = catalog.FALLBACK_MODEL.get(model_id)
+        wanted = exc.value.lower()
+        for summary in await self._client.models(task_type):
+            if summary.model_id != other_id:
+                continue
+            options = summary.aspect_ratios if exc.field == "aspect_ratio" else summary.sizes
+            if wanted in (option.lower() for option in options):
+                return summary.model_name
+        return None
 
     def _save_preference(self, intent: Intent, plan: Plan) -> None:
         try:

@@ -437,3 +437,14 @@ async def test_after_a_timeout_the_faster_choice_comes_first(world: World, talk:
     other = (await talk("draw a bird with Nano Banana 2, 2K")).one("failure").text or ""
     # Any other failure keeps the card's order: the other model first.
     assert other.index("Nano Banana Pro (high quality") < other.index("Nano Banana 2 at 1K")
+
+
+async def test_a_ratio_only_the_other_model_offers_is_pointed_to(world: World, talk: Talk) -> None:
+    run = await talk("用 Pro 画一只猫,1:8")
+    failure = run.one("failure")
+    assert failure.reason == "unsupported_aspect_ratio"
+    text = failure.text or ""
+    assert "Nano Banana 2 支持 1:8,要我换它来画吗?" in text
+    assert world.sim.creates == 0
+    neither = await talk("draw a cat with Nano Banana 2, 7:3")
+    assert "offers 7:3" not in (neither.one("failure").text or "")
