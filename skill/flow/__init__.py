@@ -6,8 +6,9 @@ yields the :class:`skill.events.Reply` events of ``run --format jsonl``.
 
 from __future__ import annotations
 
-from skill.flow.driver import Conversation, Downloader, Outcome, Request, converse
+from skill.flow.driver import Conversation, Outcome, Request, converse
 from skill.flow.states import TRANSITIONS, IllegalTransition, State, advance
+from skill.flow.task import Downloader
 
 __all__ = [
     "TRANSITIONS",

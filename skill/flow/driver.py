@@ -11,7 +11,7 @@ with :func:`advance` only; the replies it yields are exactly: ``ack``, then eith
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,9 +20,10 @@ from skill import catalog
 from skill.clock import Clock
 from skill.events import Reply
 from skill.flow.alternatives import MODEL_SIDE_REASONS, alternatives
-from skill.flow.cadence import ProgressPoint, next_wake, progress_point
+from skill.flow.cadence import ProgressPoint
 from skill.flow.download import download_image
 from skill.flow.states import State, advance
+from skill.flow.task import Downloader, close_in_journal, save_picture, watch
 from skill.ima import (
     ConfigurationError,
     ImaClient,
@@ -58,9 +59,6 @@ from skill.render import (
 )
 
 log = logging.getLogger("skill.flow")
-
-#: ``downloader(url, out_dir, stem) -> saved path``
-Downloader = Callable[[str, Path, str], Awaitable[Path]]
 
 
 @dataclass(frozen=True)
@@ -257,7 +255,15 @@ class Conversation:
         )
         self._move(State.GENERATING)
         snap: TaskSnapshot | None = None
-        async for item in self._poll(task_id, info, started_at):
+        watching = watch(
+            self._client,
+            self._clock,
+            task_id,
+            info,
+            poll_every_s=self.request.poll_interval_s or info.poll_interval_s,
+            timeout_s=self.request.timeout_s or catalog.TASK_TIMEOUT_S,
+        )
+        async for item in watching:
             if isinstance(item, ProgressPoint):
                 self._move(State.GENERATING)
                 yield Reply(
@@ -273,7 +279,7 @@ class Conversation:
         if snap is None or snap.url is None:  # _poll ends only on a finished task
             raise RuntimeError("polling ended without a result")
         elapsed = round(self._clock.now() - started_at)
-        path = await self._save(snap.url, task_id)
+        path = await save_picture(self._download, snap.url, self.request.out_dir, task_id)
         self._move(State.SUCCEEDED)
         self.outcome.succeeded = True
         success = Success(
@@ -295,46 +301,7 @@ class Conversation:
         )
         # Resumed only once the channel has sent the picture: until then the task stays
         # pending in the journal, so a run that dies mid-delivery can still be resumed.
-        self._finish(task_id, "delivered", snap.url)
-
-    async def _poll(
-        self, task_id: str, info: catalog.ModelInfo, started_at: float
-    ) -> AsyncIterator[ProgressPoint | TaskSnapshot]:
-        """Poll and report progress on their own cadences until the task ends.
-
-        Yields a :class:`ProgressPoint` at each progress time, and the finished snapshot last.
-        At an instant that is both, the poll comes first: a task that is done by the first
-        progress point gets no progress message.
-        """
-        poll_every = self.request.poll_interval_s or info.poll_interval_s
-        timeout = self.request.timeout_s or catalog.TASK_TIMEOUT_S
-        next_poll = started_at
-        next_progress = started_at + info.progress_interval_s
-        deadline = started_at + timeout
-        while True:
-            now = self._clock.now()
-            if now >= next_poll:
-                snap = await self._client.detail(task_id)
-                if snap.state == "done" and snap.url:
-                    yield snap
-                    return
-                if snap.state == "failed":
-                    raise TaskFailed(task_id, snap.resource_status, snap.status, snap.error or "")
-                now = self._clock.now()
-                next_poll = now + poll_every
-            if now >= deadline:
-                raise TaskTimeout(task_id, now - started_at)
-            if now >= next_progress:
-                # A slow poll skips points rather than bunching them. The message reports the
-                # cadence point itself (15 s, 30 s, ...), not the instant the loop woke up:
-                # a wake-up a moment late must not turn 25% into 26%.
-                while next_progress + info.progress_interval_s <= now:
-                    next_progress += info.progress_interval_s
-                yield progress_point(next_progress - started_at, info.estimated_max_s)
-                next_progress += info.progress_interval_s
-            await self._clock.sleep(
-                next_wake(now, next_poll=next_poll, next_progress=next_progress, deadline=deadline)
-            )
+        close_in_journal(self._journal, task_id, "delivered", snap.url)
 
     # --- decisions ---------------------------------------------------------------------------
     def _refuse_bad_input(self, intent: Intent) -> None:
@@ -414,7 +381,7 @@ class Conversation:
         task_id = self.outcome.task_id
         may_arrive = task_id is not None and (isinstance(exc, (TaskTimeout, NetworkError)))
         if task_id is not None and isinstance(exc, TaskFailed):
-            self._finish(task_id, "failed", None)
+            close_in_journal(self._journal, task_id, "failed", None)
         if isinstance(exc, ConfigurationError) and reason in ("missing_image", "invalid_image"):
             self.outcome.refused = True
         return Failure(reason, alternatives=alts, may_still_arrive=may_arrive)
@@ -438,22 +405,6 @@ class Conversation:
             self._journal.record(entry)
         except OSError:
             log.warning("could not record task %s in the journal", task_id, exc_info=True)
-
-    def _finish(self, task_id: str, status: str, url: str | None) -> None:
-        try:
-            self._journal.finish(task_id, status=status, url=url)
-        except OSError:
-            log.warning("could not finish task %s in the journal", task_id, exc_info=True)
-
-    async def _save(self, url: str, task_id: str) -> Path | None:
-        out_dir = self.request.out_dir
-        if out_dir is None:
-            return None
-        try:
-            return await self._download(url, out_dir, task_id)
-        except Exception as exc:  # the picture exists at its link; saving is a convenience
-            log.warning("could not save the image into %s: %s", out_dir, exc)
-            return None
 
 
 def converse(

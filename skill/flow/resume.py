@@ -25,9 +25,9 @@ from skill import catalog
 from skill.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from skill.clock import Clock
 from skill.events import Reply
-from skill.flow.cadence import next_wake, progress_point
+from skill.flow.cadence import ProgressPoint
 from skill.flow.download import download_image
-from skill.flow.driver import Downloader
+from skill.flow.task import Downloader, close_in_journal, save_picture, watch
 from skill.ima import BadRequest, ImaClient, ImaError, NetworkError, TaskFailed, TaskTimeout
 from skill.journal import DELIVERED, FAILED, JournalEntry, TaskJournal
 from skill.render import (
@@ -226,13 +226,13 @@ class Resumption:
                 async for reply in self._poll(entry):
                     yield reply
         except TaskFailed as exc:
-            self._finish(entry.task_id, FAILED, None)
+            close_in_journal(self._journal, entry.task_id, FAILED, None)
             yield self._failure(Failure(exc.reason), exc.reason)
         except BadRequest as exc:
             # The only request here is the task detail: the service does not know the task
             # (expired, or another environment). It will never arrive; stop offering it.
             log.warning("resume of %s: the service does not know it: %s", entry.task_id, exc)
-            self._finish(entry.task_id, FAILED, None)
+            close_in_journal(self._journal, entry.task_id, FAILED, None)
             self.outcome.reason = GONE_REASON
             text = render_extra(ResumeNothing(asked_for=True, gone=True), lang)
             yield Reply("failure", text=text, reason=GONE_REASON)
@@ -251,45 +251,32 @@ class Resumption:
         """Poll the task on the model's cadence, with progress messages, until it ends."""
         info = catalog.model_info(entry.model_id)
         already = waited_so_far(entry, self._scale)
-        timeout = self.request.timeout_s or catalog.TASK_TIMEOUT_S
         start = self._clock.now()
-        next_poll, deadline = start, start + timeout
-        next_progress = start + info.progress_interval_s
-        while True:
-            now = self._clock.now()
-            if now >= next_poll:
-                snap = await self._client.detail(entry.task_id)
-                if snap.state == "done" and snap.url:
-                    yield await self._success(entry, snap.url, already + self._clock.now() - start)
-                    return
-                if snap.state == "failed":
-                    raise TaskFailed(
-                        entry.task_id, snap.resource_status, snap.status, snap.error or ""
-                    )
-                now = self._clock.now()
-                next_poll = now + info.poll_interval_s
-            if now >= deadline:
-                raise TaskTimeout(entry.task_id, now - start)
-            if now >= next_progress:
-                point = progress_point(already + now - start, info.estimated_max_s)
-                message = Progress(
-                    point.percent, point.elapsed_s, point.estimated_max_s, point.overdue
-                )
+        watching = watch(
+            self._client,
+            self._clock,
+            entry.task_id,
+            info,
+            poll_every_s=info.poll_interval_s,
+            timeout_s=self.request.timeout_s or catalog.TASK_TIMEOUT_S,
+            already_s=already,
+        )
+        async for item in watching:
+            if isinstance(item, ProgressPoint):
+                message = Progress(item.percent, item.elapsed_s, item.estimated_max_s, item.overdue)
                 yield Reply(
                     "progress",
                     text=self._renderer.render(message, self.outcome.lang),
-                    percent=point.percent,
-                    elapsed_s=point.elapsed_s,
+                    percent=item.percent,
+                    elapsed_s=item.elapsed_s,
                 )
-                while next_progress <= now:
-                    next_progress += info.progress_interval_s
-            await self._clock.sleep(
-                next_wake(now, next_poll=next_poll, next_progress=next_progress, deadline=deadline)
-            )
+            elif item.url:
+                elapsed = already + self._clock.now() - start
+                yield await self._success(entry, item.url, elapsed)
 
     async def _success(self, entry: JournalEntry, url: str, elapsed_s: float) -> Reply:
-        path = await self._save(url, entry.task_id)
-        self._finish(entry.task_id, DELIVERED, url)
+        path = await save_picture(self._download, url, self.request.out_dir, entry.task_id)
+        close_in_journal(self._journal, entry.task_id, DELIVERED, url)
         self.outcome.succeeded = True
         info = catalog.model_info(entry.model_id)
         elapsed = round(elapsed_s)
@@ -316,22 +303,6 @@ class Resumption:
         return Reply(
             "failure", text=self._renderer.render(message, self.outcome.lang), reason=reason
         )
-
-    def _finish(self, task_id: str, status: str, url: str | None) -> None:
-        try:
-            self._journal.finish(task_id, status=status, url=url)
-        except OSError:
-            log.warning("could not finish task %s in the journal", task_id, exc_info=True)
-
-    async def _save(self, url: str, task_id: str) -> Path | None:
-        out_dir = self.request.out_dir
-        if out_dir is None:
-            return None
-        try:
-            return await self._download(url, out_dir, task_id)
-        except Exception as exc:  # the picture exists at its link; saving is a convenience
-            log.warning("could not save the image into %s: %s", out_dir, exc)
-            return None
 
 
 def resume_exit_code(outcome: ResumeOutcome) -> int:
