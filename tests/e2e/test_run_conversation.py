@@ -69,8 +69,11 @@ def test_en_success_with_exactly_one_progress(fast_sim_server: SimServer, sim_en
 def test_pro_long_enough_for_three_progress_and_almost_there(
     fast_sim_server: SimServer, sim_env: SimEnv
 ) -> None:
-    env = sim_env(fast_sim_server)
-    fast_sim_server.sim.set_duration(PRO, 160)
+    # 175 s leaves the last point (150 s, past the 120 s estimate) 25 simulated seconds before
+    # the picture is ready: at ×60 that is 0.4 s of real time, enough on a loaded machine.
+    fast_sim_server.sim.speed = 60
+    env = {**sim_env(fast_sim_server), "IMA_TIME_SCALE": "60"}
+    fast_sim_server.sim.set_duration(PRO, 175)
     result = run(env, "use Nano Banana Pro: a castle in the clouds", "--poll-interval", "2")
     assert result.code == 0, result.err
     result.assert_clean()
