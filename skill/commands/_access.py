@@ -1,6 +1,6 @@
-"""What ``create`` and ``models`` share: the key and endpoints, and one-line failure text.
+"""What the commands that reach IMA share: the key and endpoints, and one-line failure text.
 
-Both refuse to start without a key or with an endpoint off the allowlist, before anything is
+Each refuses to start without a key or with an endpoint off the allowlist, before anything is
 sent. Failures are told in one plain line on stderr, chosen by the error's ``reason``.
 """
 

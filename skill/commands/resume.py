@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from skill import settings
 from skill.channels.base import Channel
 from skill.cli import EXIT_USAGE
+from skill.commands._access import resolve_access
 
 if TYPE_CHECKING:
     from skill.flow.resume import ResumeRequest
@@ -47,14 +48,10 @@ def main(args: argparse.Namespace) -> int:
     """Resume one task; see the module docstring for the exit codes."""
     if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
         return _fail("--timeout must be a positive number of seconds")
-    key = settings.api_key(args.api_key)
-    if key is None:
-        print(settings.NO_KEY_MESSAGE, file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        ends = settings.endpoints()
-    except settings.EndpointRefused as exc:
-        return _fail(str(exc))
+    access = resolve_access(args.api_key, as_json=False)
+    if isinstance(access, int):
+        return access
+    key, ends = access
 
     from skill.flow.resume import ResumeRequest
     from skill.logs import protect_process

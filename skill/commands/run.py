@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from skill import settings
 from skill.channels.base import Channel
 from skill.cli import EXIT_FAILED, EXIT_USAGE
+from skill.commands._access import resolve_access
 
 if TYPE_CHECKING:
     from skill.flow.driver import Request
@@ -63,14 +64,10 @@ def main(args: argparse.Namespace) -> int:
         return _fail(f"the environment variable {args.text_env} is not set")
     if not _positive(args.timeout) or not _positive(args.poll_interval):
         return _fail("--timeout and --poll-interval must be positive numbers of seconds")
-    key = settings.api_key(args.api_key)
-    if key is None:
-        print(settings.NO_KEY_MESSAGE, file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        ends = settings.endpoints()
-    except settings.EndpointRefused as exc:
-        return _fail(str(exc))
+    access = resolve_access(args.api_key, as_json=False)
+    if isinstance(access, int):
+        return access
+    key, ends = access
     try:
         channel = open_channel(args)
     except ValueError as exc:
