@@ -149,8 +149,11 @@ def agent(fast_sim_server: SimServer, sim_env: Callable[..., dict[str, str]]) ->
 
 
 def test_success_transcript_is_exactly_steps_0_to_5(agent: FakeAgent, fast_sim: Simulator) -> None:
-    # 35 simulated seconds: progress at 15 s and 30 s (Nano Banana 2 reports every 15 s).
-    fast_sim.set_duration(catalog.NANO_BANANA_2.model_id, 35)
+    # 38 simulated seconds: progress at 15 s and 30 s (Nano Banana 2 reports every 15 s). At
+    # x50 the picture comes 160 ms of real time after the 30 s point, room for a loaded machine.
+    fast_sim.speed = 50
+    agent.base_env["IMA_TIME_SCALE"] = "50"
+    fast_sim.set_duration(catalog.NANO_BANANA_2.model_id, 38)
     run = agent.handle("画一只戴墨镜的柴犬,16:9")
 
     assert run.exit_code == 0, run.stderr[-2000:]
@@ -178,6 +181,9 @@ def test_success_transcript_is_exactly_steps_0_to_5(agent: FakeAgent, fast_sim: 
 def test_failure_transcript_then_yes_runs_the_alternative(
     agent: FakeAgent, fast_sim: Simulator
 ) -> None:
+    # One progress point (15 s), then the failure at 25 s: at x50, 200 ms of real time apart.
+    fast_sim.speed = 50
+    agent.base_env["IMA_TIME_SCALE"] = "50"
     fast_sim.set_duration(catalog.NANO_BANANA_2.model_id, 25)
     fast_sim.inject("resource_failed")
     run = agent.handle("画一只猫")
