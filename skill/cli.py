@@ -141,4 +141,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Whoever read our output went away (an agent that stopped, `| head`). Nobody is left
+        # to tell; a task already created stays in the journal for `resume`.
+        _silence_stdout()
+        print("Output closed by the reader; stopped.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
