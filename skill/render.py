@@ -141,9 +141,11 @@ class Failure:
 
 @dataclass(frozen=True)
 class DemoBanner:
-    """The first line of ``demo``: this is a simulation."""
+    """The first lines of ``demo``: this is a simulation, and what the person said."""
 
     speed: float
+    #: The chat message the demo answers, shown as the person's own line.
+    said: str = ""
 
 
 Message = Ack | AskPrompt | AskImage | Start | Progress | Success | Failure | DemoBanner
@@ -336,6 +338,8 @@ def _context(message: Message) -> dict[str, Any]:
 def _allowed_values(message: Message) -> tuple[str, ...]:
     if isinstance(message, Success):
         return tuple(v for v in (message.url, message.path) if v)
+    if isinstance(message, DemoBanner) and message.said:
+        return (message.said,)  # the person's own words are theirs to say
     return ()
 
 

@@ -55,7 +55,7 @@ async def _demo(text: str, lang: str, output_format: str, out_dir: Path) -> int:
 
     speed = demo_speed()
     shown = lang_of(lang if lang in ("zh", "en") else parse(text).language)
-    banner = render(DemoBanner(speed), shown)
+    banner = render(DemoBanner(speed, said=text), shown)
     channel: Channel
     if output_format == "jsonl":
         from skill.channels.jsonl import JsonLinesChannel
