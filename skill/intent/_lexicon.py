@@ -120,6 +120,15 @@ ORIENT_EN_AMBIGUOUS = re.compile(
     _I,
 )
 ORIENT_RATIOS = {"wide": "16:9", "tall": "9:16", "square": "1:1"}
+#: "square" right before a kind of picture ("a square logo", "square avatars") asks for a
+#: square picture, yet still describes it: the ratio is set and the word stays in the prompt.
+#: A square as the thing drawn ("a red square") is left alone.
+SQUARE_PICTURE = re.compile(
+    rf"{_AW}square\s+(?:logo|icon|image|picture|pic|photo|avatar|profile\s+pic(?:ture)?"
+    r"|poster|sticker|thumbnail|cover|album\s+cover|banner|print|card|canvas|emoji|badge|tile)s?"
+    rf"{_AE}",
+    _I,
+)
 
 # --- models ---------------------------------------------------------------------------------
 #: Models outside the Nano Banana series: (display name, pattern).

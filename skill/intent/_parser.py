@@ -191,6 +191,8 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
         orient += work.cut(lx.ORIENT_EN_AMBIGUOUS, _standalone(work))
     if ratio is None and orient:
         ratio = _orientation(min(orient, key=lambda m: m.start()))
+    if ratio is None and has_latin and lx.SQUARE_PICTURE.search(work.norm):
+        ratio = lx.ORIENT_RATIOS["square"]
 
     # Models, and the preference phrases around them.
     model_id: str | None = None
