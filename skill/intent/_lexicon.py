@@ -333,6 +333,10 @@ MAY_CLEAR = re.compile(
     _I,
 )
 MAY_SAVE_ALONE = re.compile(r"用|默认|always|from|make", _I)
+#: Cheap gates in front of the size patterns, whose optional lead words ("in", "用") make
+#: them try every position of a message: most messages hold neither.
+MAY_PIXELS = re.compile(r"\d{3}\s*[x×*]", _I)
+MAY_SIZE_PX = re.compile(r"512|1024|2048|4096|720p|1080p|1440p|2160p|4320p", _I)
 MAY_ORIENT_EN = re.compile(r"horizontal|vertical|wide|wallpaper|background|stor", _I)
 MAY_ORIENT_AMBIGUOUS = re.compile(r"landscape|portrait|square", _I)
 MAY_TASK_WORDS = re.compile(r"图|image|img|i2i|t2i|txt", _I)

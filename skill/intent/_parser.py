@@ -135,10 +135,15 @@ def _standalone(work: _Work) -> Callable[[re.Match[str]], bool]:
     return keep
 
 
+def _plausible_pixels(match: re.Match[str]) -> bool:
+    return int(match.group("w")) >= 64 <= int(match.group("h"))
+
+
 def _take_numbers(work: _Work, sizes: _Sizes) -> str | None:
     """Cut pixel sizes, ratios and sizes; record sizes; return the ratio said, if any."""
     ratio: str | None = None
-    for match in work.cut(lx.PIXELS, lambda m: int(m.group("w")) >= 64 <= int(m.group("h"))):
+    pixels = work.cut(lx.PIXELS, _plausible_pixels) if lx.MAY_PIXELS.search(work.norm) else []
+    for match in pixels:
         w, h = int(match.group("w")), int(match.group("h"))
         sizes.add(*_pixel_size(max(w, h)))
         if ratio is None:
@@ -152,7 +157,8 @@ def _take_numbers(work: _Work, sizes: _Sizes) -> str | None:
     for match in size_k:
         k = int(match.group("k"))
         sizes.add(lx.SIZE_K_VALUES.get(k, MAX_SIZE), k not in lx.SIZE_K_VALUES)
-    for match in work.cut(lx.SIZE_PX):
+    size_px = work.cut(lx.SIZE_PX) if lx.MAY_SIZE_PX.search(work.norm) else []
+    for match in size_px:
         if match.group("n"):
             sizes.add(lx.SIZE_PX_VALUES[int(match.group("n"))])
         else:
