@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
+from types import FrameType
 
 from skill.settings import (
     ENV_API_KEY,
@@ -17,6 +19,9 @@ from skill.settings import (
 #: The key the hint suggests: any ``ima_`` key of 8 characters or more is valid here.
 DEMO_KEY = "ima_sim_demo_key"
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+#: How often the waiting main thread wakes to notice a stop request (seconds).
+STOP_CHECK_S = 0.2
 
 
 def main(args: argparse.Namespace) -> int:
@@ -50,5 +55,23 @@ def main(args: argparse.Namespace) -> int:
         if args.speed != 1:
             hint += f" {ENV_TIME_SCALE}={args.speed:g}"
         print(hint, flush=True)
-        threading.Event().wait()  # until KeyboardInterrupt; the with-block closes the socket
-    return 0
+        _wait_for_stop_signal()
+    return EXIT_INTERRUPTED
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until SIGINT or SIGTERM.
+
+    Handlers are installed here rather than relying on Python's default Ctrl-C handling: a
+    process started in the background by a non-interactive shell inherits SIGINT *ignored*,
+    and would then never stop. The with-block around the caller closes the socket.
+    """
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    while not stop.wait(STOP_CHECK_S):
+        pass

@@ -78,3 +78,31 @@ def test_serves_until_interrupted() -> None:
             if stream is not None:
                 stream.close()
     assert proc.returncode == 130  # the CLI's code for an interrupted command
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stops_on_a_signal_even_when_started_with_sigint_ignored(sig: signal.Signals) -> None:
+    """A shell's background job inherits SIGINT ignored; the simulator must stop all the same."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IMA_")}
+    # `trap '' INT` then exec: the simulator starts with SIGINT ignored, as a background job.
+    command = 'trap \'\' INT; exec "$0" "$@"'
+    proc = subprocess.Popen(
+        ["/bin/sh", "-c", command, *_sim("--port", "0")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        assert "IMA simulator on" in proc.stdout.readline()
+        proc.stdout.readline()
+        proc.send_signal(sig)
+        assert proc.wait(timeout=START_TIMEOUT_S) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
