@@ -376,4 +376,6 @@ GENERIC_ONLY = re.compile(
 #: Something that can describe a picture: a letter, a digit, a Chinese character, an emoji.
 MEANINGFUL = re.compile("[^\\W_]|[\U0001f300-\U0001faff\u2600-\u27bf]")
 #: What ends a chunk for "said on its own" checks.
-CHUNK_EDGE = frozenset(",.;:!?。、~()[]{}<>《》「」『』【】…—\x00，；：！？")
+#: What ends a chunk of a chat message: punctuation, and a line break (people send one
+#: thought a line: "a cat\nlandscape").
+CHUNK_EDGE = frozenset(",.;:!?。、~()[]{}<>《》「」『』【】…—\x00，；：！？\n\r")
