@@ -7,9 +7,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from skill.clock import FakeClock
 from skill.sim import SimServer, Simulator
+
+# ==== hypothesis profiles ====================================================================
+#
+# CI (which sets CI=true) draws the same examples every run: a main that passed stays green.
+# Elsewhere every run explores new examples; HYPOTHESIS_PROFILE=hunt explores many more
+# (for a deliberate bug hunt: `HYPOTHESIS_PROFILE=hunt .venv/bin/pytest tests/intent`).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("hunt", max_examples=2500, deadline=None, print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)
 
 # ==== simulator fixtures (owner: skill/sim) =================================================
 #
