@@ -3,17 +3,14 @@ proves nothing connected, and the canary checks."""
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from skill.render import violations
+from tests.flow.runkit import RunResult as Events
 
 SKILL = [sys.executable, "-m", "skill"]
 
@@ -79,39 +76,7 @@ def assert_absent(secret: str, where: Mapping[str, bytes | str]) -> None:
             assert needle.encode() not in raw, f"the key appears in {name}"
 
 
-@dataclass
-class Events:
-    """A finished process's exit code, stdout (JSON lines) and stderr."""
-
-    code: int
-    out: str
-    err: str
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
-
-    @property
-    def kinds(self) -> list[str]:
-        return [e["event"] for e in self.events]
-
-    def one(self, kind: str) -> dict[str, Any]:
-        found = [e for e in self.events if e["event"] == kind]
-        assert len(found) == 1, self.kinds
-        return found[0]
-
-    def assert_clean(self) -> None:
-        """Ack first, exactly one outcome, done last; nothing the person must never read."""
-        kinds = self.kinds
-        assert kinds[0] == "ack", kinds
-        assert kinds[-1] == "done", kinds
-        assert kinds.count("success") + kinds.count("failure") == 1, kinds
-        for event in self.events:
-            allowed = (event.get("media", ""), event.get("path", ""))
-            assert violations(event.get("text", ""), allowed=allowed) == [], event
-
-
 def events(env: Mapping[str, str], *args: str) -> Events:
-    """``python -m skill ARGS...`` as :class:`Events`."""
+    """``python -m skill ARGS...`` as :class:`Events` (the ``run`` tests' result type)."""
     proc = cli(env, *args)
     return Events(proc.returncode, proc.stdout, proc.stderr)
