@@ -137,6 +137,9 @@ class Failure:
     image_problem: str | None = None
     #: The task exists and may still finish (client-side timeout, lost connection).
     may_still_arrive: bool = False
+    #: Refused before anything was created (a ratio not offered, a broken picture): nothing
+    #: was generated or charged, so the message does not say that generation failed.
+    not_started: bool = False
 
 
 @dataclass(frozen=True)

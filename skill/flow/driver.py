@@ -217,6 +217,7 @@ class Conversation:
                 field=exc.field,
                 asked=exc.value,
                 offered_by=elsewhere,
+                not_started=True,
             )
             raise _Refusal(failure, exc.reason) from None
         self._plan = plan
@@ -314,9 +315,11 @@ class Conversation:
         try:
             validate_inputs(list(intent.input_images))
         except TooManyImages as exc:
-            raise _Refusal(Failure(exc.reason, image_problem="too_many"), exc.reason) from None
+            refusal = Failure(exc.reason, image_problem="too_many", not_started=True)
+            raise _Refusal(refusal, exc.reason) from None
         except InvalidImage as exc:
-            raise _Refusal(Failure(exc.reason, image_problem=exc.why), exc.reason) from None
+            refusal = Failure(exc.reason, image_problem=exc.why, not_started=True)
+            raise _Refusal(refusal, exc.reason) from None
 
     def _choose_model(self, intent: Intent) -> tuple[list[Notice], str]:
         """Named in the message > saved preference > the default; plus the notices to give."""
@@ -382,9 +385,13 @@ class Conversation:
         may_arrive = task_id is not None and (isinstance(exc, (TaskTimeout, NetworkError)))
         if task_id is not None and isinstance(exc, TaskFailed):
             close_in_journal(self._journal, task_id, "failed", None)
-        if isinstance(exc, ConfigurationError) and reason in ("missing_image", "invalid_image"):
+        refused = isinstance(exc, ConfigurationError) and reason in (
+            "missing_image",
+            "invalid_image",
+        )
+        if refused:
             self.outcome.refused = True
-        return Failure(reason, alternatives=alts, may_still_arrive=may_arrive)
+        return Failure(reason, alternatives=alts, may_still_arrive=may_arrive, not_started=refused)
 
     # --- records -----------------------------------------------------------------------------
     def _record(self, intent: Intent, plan: Plan, task_id: str) -> None:

@@ -448,3 +448,16 @@ async def test_a_ratio_only_the_other_model_offers_is_pointed_to(world: World, t
     assert world.sim.creates == 0
     neither = await talk("draw a cat with Nano Banana 2, 7:3")
     assert "offers 7:3" not in (neither.one("failure").text or "")
+
+
+async def test_a_refusal_does_not_say_generation_failed(world: World, talk: Talk) -> None:
+    refused = (await talk("用 Pro 画一只猫,1:8")).one("failure").text or ""
+    assert refused.startswith("⚠️ 这样还画不了")
+    assert "图片生成失败" not in refused
+    broken = world.tmp / "not-a-picture.png"
+    broken.write_bytes(b"hello")
+    bad_image = await talk("make this look like a watercolor", images=(str(broken),))
+    assert (bad_image.one("failure").text or "").startswith("⚠️ I can't make this one as asked")
+    world.sim.inject("resource_failed")
+    failed = (await talk("画一只猫")).one("failure").text or ""
+    assert failed.startswith("❌ 图片生成失败")  # a task that ran and failed says so
