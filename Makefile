@@ -35,7 +35,7 @@ bench: $(STAMP)
 # The gettext cycle: extract template strings, merge them into both catalogs, compile.
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --omit-header templates
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d locales --statistics
 
 clean:
