@@ -49,6 +49,10 @@ class Ack:
     #: "prompt" or "image" when the person must still say what to draw or send the picture:
     #: then the acknowledgement promises nothing yet.
     missing: str | None = None
+    #: A message that only sets the model for next time ("以后都用 Pro"): the model now
+    #: remembered, or ``forgot`` when the saved choice was dropped ("用默认的").
+    remembered: str | None = None
+    forgot: bool = False
 
 
 @dataclass(frozen=True)

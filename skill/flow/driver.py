@@ -173,13 +173,17 @@ class Conversation:
         self._lang = lang_of(request.lang if request.lang in ("zh", "en") else intent.language)
         # Step 0, before any network call.
         self._move(State.ACKNOWLEDGED)
+        missing = _missing_input(intent)
+        remembered, forgot = self._remember_only(intent) if missing == "prompt" else (None, False)
         ack = Ack(
             emoji=intent.emoji,
             subject=intent.subject,
             task_type=intent.task_type,
             aspect_ratio=intent.aspect_ratio,
             size=intent.size,
-            missing=_missing_input(intent),
+            missing=missing,
+            remembered=remembered,
+            forgot=forgot,
         )
         yield Reply("ack", text=self._text(ack), lang=self._lang)
         failure: Reply | None = None
@@ -361,6 +365,30 @@ class Conversation:
             if wanted in (option.lower() for option in options):
                 return summary.model_name
         return None
+
+    def _remember_only(self, intent: Intent) -> tuple[str | None, bool]:
+        """A message that only sets the model for next time ("以后都用 Pro", "用默认的"), with
+        nothing to draw: keep or drop the choice now, for every task type, since no picture
+        will come from this message to carry it. Local files only: no network before the ack.
+
+        Returns the remembered model's name, and whether a saved choice was dropped.
+        """
+        user = self.request.user_id
+        try:
+            model_id = intent.model_id or ""
+            if intent.preference == "save" and catalog.is_nano_banana(model_id):
+                name = catalog.model_info(model_id).display_name
+                for task_type in catalog.TASK_TYPES:
+                    self._prefs.save(
+                        user, task_type, model_id=model_id, model_name=name, credit=None
+                    )
+                return name, False
+            if intent.preference == "clear":
+                self._prefs.clear(user)
+                return None, True
+        except OSError:
+            log.warning("could not update the saved preference", exc_info=True)
+        return None, False
 
     def _save_preference(self, intent: Intent, plan: Plan) -> None:
         try:

@@ -461,3 +461,21 @@ async def test_a_refusal_does_not_say_generation_failed(world: World, talk: Talk
     world.sim.inject("resource_failed")
     failed = (await talk("画一只猫")).one("failure").text or ""
     assert failed.startswith("❌ 图片生成失败")  # a task that ran and failed says so
+
+
+async def test_a_message_that_only_sets_the_model_remembers_it(world: World, talk: Talk) -> None:
+    only_pref = await talk("以后都用 Pro")
+    assert only_pref.one("ack").text == "💾 记住了!以后默认用 Nano Banana Pro。"
+    assert only_pref.one("failure").reason == "bad_request"  # and asks what to draw
+    assert "你想让我画点什么" in (only_pref.one("failure").text or "")
+    assert world.sim.creates == 0
+    for task_type in catalog.TASK_TYPES:
+        saved = world.prefs.get("default", task_type)
+        assert saved is not None
+        assert saved.model_id == catalog.NANO_BANANA_PRO.model_id
+    next_picture = await talk("画一只猫")
+    assert next_picture.one("start").model == "Nano Banana Pro"
+    back = await talk("use the default")
+    assert back.one("ack").text == "💾 OK! Back to the default model from now on."
+    assert world.prefs.get("default", "text_to_image") is None
+    assert (await talk("draw a dog")).one("start").model == "Nano Banana 2"
