@@ -298,16 +298,7 @@ class Simulator:
         task = SimTask(
             id=f"sim_{self._counter:06d}_{self._rng.getrandbits(32):08x}",
             biz_id=f"biz_{self._counter:06d}_{self._rng.getrandbits(32):08x}",
-            task_type=accepted.task_type,
-            model_id=accepted.model_id,
-            model_version=accepted.model_version,
-            model_name=accepted.model_name,
-            attribute_id=accepted.attribute_id,
-            credit=accepted.credit,
-            prompt=accepted.prompt,
-            size=accepted.size,
-            aspect_ratio=accepted.aspect_ratio,
-            input_images=accepted.input_images,
+            order=accepted,
             started_at=now,
             duration=self._draw_duration(accepted.model_id),
             created_at_ms=created_ms,
@@ -387,6 +378,6 @@ class Simulator:
             return json_response(404, {"message": "no such media"})
         png = self._pngs.get(task_id)
         if png is None:
-            width, height = served_size(task.size, task.aspect_ratio)
+            width, height = served_size(task.order.size, task.order.aspect_ratio)
             png = self._pngs[task_id] = render_png(width, height, task.id)
         return SimResponse(200, {"Content-Type": "image/png"}, png)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skill.sim.faults import OutcomeFault
+from skill.sim.gateway import AcceptedCreate
 
 #: The share of a task's duration spent "pending" before "processing".
 PENDING_FRACTION = 0.1
@@ -64,16 +65,8 @@ class SimTask:
 
     id: str
     biz_id: str
-    task_type: str
-    model_id: str
-    model_version: str
-    model_name: str
-    attribute_id: int
-    credit: int
-    prompt: str
-    size: str | None
-    aspect_ratio: str | None
-    input_images: list[str]
+    #: What the create asked for, as the gateway accepted it.
+    order: AcceptedCreate
     #: Simulated second at which it was created, and how long it takes.
     started_at: float
     duration: float
@@ -120,7 +113,7 @@ class SimTask:
             cycle = PROCESSING_RESOURCE_STATUSES
             media.update(status="processing", resource_status=cycle[self.polls % len(cycle)])
             return [media]
-        width, height = nominal_size(self.size, self.aspect_ratio)
+        width, height = nominal_size(self.order.size, self.order.aspect_ratio)
         url = self.media_url(base_url)
         finished = {
             "url": url,
@@ -147,8 +140,8 @@ class SimTask:
         return {
             "id": self.id,
             "biz_id": self.biz_id,
-            "task_type": self.task_type,
-            "model_id": self.model_id,
+            "task_type": self.order.task_type,
+            "model_id": self.order.model_id,
             "medias": self.medias(now, base_url),
             "created_at": self.created_at_ms,
             "timeout_at": self.timeout_at_ms,

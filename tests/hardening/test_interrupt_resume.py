@@ -67,7 +67,7 @@ def test_a_run_stopped_mid_poll_is_resumed_without_a_second_create(
     stopped = stopped_run(env, signum, ZH_PRO)
     (task_id,) = journal(env)
     assert journal(env)[task_id]["status"] == "pending"
-    assert sim.tasks[task_id].model_id == PRO
+    assert sim.tasks[task_id].order.model_id == PRO
     if signum == signal.SIGKILL:
         assert stopped.code == -signal.SIGKILL  # nothing can be said; the journal still knows
         assert stopped.kinds[-1] == "start"
@@ -86,7 +86,7 @@ def test_a_run_stopped_mid_poll_is_resumed_without_a_second_create(
     assert resumed.one("ack")["text"].startswith("🔍 找到你之前的那张图了(Nano Banana Pro)")
     success = resumed.one("success")
     assert success["media"].endswith(".png")
-    assert success["credits"] == sim.tasks[task_id].credit
+    assert success["credits"] == sim.tasks[task_id].order.credit
     assert success["text"].startswith("✅ 图片生成成功!")
     assert sim.stats()["creates"] == 1  # the whole point: no second charge
     entry = journal(env)[task_id]

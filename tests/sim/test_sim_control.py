@@ -143,7 +143,7 @@ def test_a_served_list_is_what_gets_validated(client: httpx.Client, sim: Simulat
     assert _create(client, new_body)["code"] == 0
     assert before - sim.points == 9
     task = next(iter(sim.tasks.values()))
-    assert task.model_version == "gemini-3.1-flash-image-2099"
+    assert task.order.model_version == "gemini-3.1-flash-image-2099"
 
 
 def test_set_product_list_in_process(sim: Simulator) -> None:

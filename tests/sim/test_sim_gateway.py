@@ -152,7 +152,7 @@ def test_image_to_image_needs_matching_images(
 def test_image_to_image_with_images_is_accepted(client: httpx.Client, sim: Simulator) -> None:
     body = create_body(sim.product_lists, task_type="image_to_image", images=[IMG, IMG + "?2"])
     data = _post(client, body).json()["data"]
-    assert sim.tasks[data["id"]].input_images == [IMG, IMG + "?2"]
+    assert sim.tasks[data["id"]].order.input_images == [IMG, IMG + "?2"]
 
 
 def test_text_to_image_attribute_is_unknown_to_image_to_image(
