@@ -252,11 +252,18 @@ class Simulator:
             self._faults.remove(active)
 
     # --- endpoints --------------------------------------------------------------------------
-    def _product_list(self, request: SimRequest) -> SimResponse:
-        if fault := self._take_fault("product_list"):
+    def _gate(self, request: SimRequest, endpoint: str) -> SimResponse | None:
+        """The main API's door, in the gateway's order: an injected fault first, then the
+        Bearer key. None when the request may go on."""
+        if fault := self._take_fault(endpoint):
             return fault.response()
         if not valid_key(_bearer(request.headers)):
             return _unauthorized()
+        return None
+
+    def _product_list(self, request: SimRequest) -> SimResponse:
+        if refused := self._gate(request, "product_list"):
+            return refused
         q = request.query
         if q.get("app") != "ima" or q.get("platform") != "web":
             return envelope(400, "app must be ima and platform web")
@@ -267,10 +274,8 @@ class Simulator:
 
     def _create(self, request: SimRequest, base: str) -> SimResponse:
         self.creates += 1
-        if fault := self._take_fault("create"):
-            return fault.response()
-        if not valid_key(_bearer(request.headers)):
-            return _unauthorized()
+        if refused := self._gate(request, "create"):
+            return refused
         try:
             body = request.json()
         except ValueError:
@@ -316,10 +321,8 @@ class Simulator:
         return self._rng.uniform(float(low), float(high))
 
     def _detail(self, request: SimRequest, base: str) -> SimResponse:
-        if fault := self._take_fault("detail"):
-            return fault.response()
-        if not valid_key(_bearer(request.headers)):
-            return _unauthorized()
+        if refused := self._gate(request, "detail"):
+            return refused
         try:
             body = request.json()
         except ValueError:
