@@ -20,8 +20,8 @@ demo: $(STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check skill tests scripts
-	$(BIN)/ruff format --check skill tests scripts
+	$(BIN)/ruff check skill tests bench
+	$(BIN)/ruff format --check skill tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -29,8 +29,9 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
+# BENCH=polling runs only the named benchmarks (bench/run.py lists them).
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_parse.py
+	$(BIN)/python bench/run.py $(BENCH)
 
 # The gettext cycle: extract template strings, merge them into both catalogs, compile.
 catalogs: $(STAMP)

@@ -1,6 +1,6 @@
 """Benchmark the intent parser: median parse time per message, and parse-command cold start.
 
-    .venv/bin/python scripts/bench_parse.py [--runs N] [--rounds N]
+    .venv/bin/python bench/parse.py [--runs N] [--rounds N]
 
 Targets (issue 3): under 50 µs a message over the corpus; under 150 ms cold start. This
 prints figures only; it is not a test (timings depend on the machine).
