@@ -4,7 +4,7 @@ No auth (the server only listens on loopback). Control requests are not recorded
 
 | method and path              | body                                         | effect            |
 |------------------------------|----------------------------------------------|-------------------|
-| ``POST /_sim/faults``        | ``{"fault", "endpoint"?, "times"?}``         | inject a fault    |
+| ``POST /_sim/faults``        | ``{"fault", "endpoint"?, "times"?, "match"?}`` | inject a fault  |
 | ``DELETE /_sim/faults``      |                                              | clear faults      |
 | ``GET /_sim/requests``       |                                              | recorded requests |
 | ``GET /_sim/stats``          |                                              | counters, points  |
@@ -12,7 +12,8 @@ No auth (the server only listens on loopback). Control requests are not recorded
 | ``POST /_sim/config``        | ``{"points"?, "speed"?, "durations"?}``      | configure         |
 | ``POST /_sim/reset``         |                                              | back to the start |
 
-``times`` absent means once, ``null`` means always (as :meth:`Simulator.inject`).
+``times`` absent means once, ``null`` means always (as :meth:`Simulator.inject`); ``match``
+(a string) aims the fault at creates whose prompt contains it and at their tasks' details.
 ``"echo_key": true`` in the config makes every error message quote the caller's key
 (``Simulator.echo_key``), to test that the client never lets it through.
 """
@@ -70,7 +71,10 @@ def _dispatch(sim: Simulator, method: str, path: str, request: SimRequest) -> Si
         times = body.get("times", 1)
         if times is not None and (not isinstance(times, int) or isinstance(times, bool)):
             raise ValueError("times must be an integer or null")
-        sim.inject(str(body.get("fault")), endpoint=body.get("endpoint"), times=times)
+        match = body.get("match")
+        if match is not None and not isinstance(match, str):
+            raise ValueError("match must be a string")
+        sim.inject(str(body.get("fault")), endpoint=body.get("endpoint"), times=times, match=match)
         return _ok()
     if path == "/_sim/faults" and method == "DELETE":
         sim.clear_faults()

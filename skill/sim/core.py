@@ -17,17 +17,7 @@ from typing import Any
 
 from skill.catalog import MODELS, TASK_TIMEOUT_S
 from skill.sim import control
-from skill.sim.faults import (
-    ENDPOINTS,
-    FAULTS,
-    NATURAL_ENDPOINT,
-    OUTCOME_FAULTS,
-    RESPONSE_FAULTS,
-    ActiveFault,
-    OutcomeFault,
-    ResponseFault,
-    quote_credentials,
-)
+from skill.sim.faults import FaultBook, quote_credentials
 from skill.sim.gateway import AcceptedCreate, Rejection, validate_create
 from skill.sim.png import render_png
 from skill.sim.products import copy_lists, load_default_lists
@@ -85,13 +75,16 @@ class Simulator:
       "Invalid product attribute"; ``bad_request`` 400 (business codes come as HTTP 200);
     - ``rate_limited`` HTTP 429 with ``Retry-After: 1``; ``server_error`` 500; ``bad_gateway``
       502 with an HTML body; ``unavailable`` 503; ``malformed_json`` HTTP 200 with a body that
-      is not JSON; ``drop_connection`` closes the connection without an answer;
+      is not JSON; ``drop_connection`` closes the connection without an answer; ``stall``
+      never answers (the client's own timeout fires); ``accepted_then_drop`` carries the
+      request out (a create is accepted and charged), then closes without an answer;
     - outcome faults, for the next task created: ``resource_failed`` (resource_status 2),
       ``resource_deleted`` (3), ``status_failed`` (resource_status 1, status "failed"),
       ``never_finishes`` (processing forever).
 
-    ``times=1`` fires once, ``times=None`` every time. All state sits behind one lock: the HTTP
-    server is threaded.
+    ``times=1`` fires once, ``times=None`` every time. ``match="..."`` aims a fault at the
+    creates whose prompt contains it and the detail requests of such tasks only. All state sits
+    behind one lock: the HTTP server is threaded.
     """
 
     def __init__(
@@ -152,25 +145,30 @@ class Simulator:
             self.upload_types: dict[str, str] = {}
             self.tasks: dict[str, SimTask] = {}
             self._issued_uploads: set[str] = set()
-            self._faults: list[ActiveFault] = []
+            self._faults = FaultBook()
             self._durations: dict[str, float] = {}
             self._pngs: dict[str, bytes] = {}
             self._counter = 0
             #: Quote the caller's key in every error message (a careless server; key tests).
             self.echo_key = False
 
-    def inject(self, fault: str, *, endpoint: str | None = None, times: int | None = 1) -> None:
-        """Make ``fault`` happen ``times`` times (``None`` = always) on ``endpoint``."""
-        if fault not in FAULTS:
-            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
-        if endpoint is not None and endpoint not in ENDPOINTS:
-            raise ValueError(f"unknown endpoint {endpoint!r}; known: {', '.join(ENDPOINTS)}")
-        if fault in OUTCOME_FAULTS and endpoint not in (None, NATURAL_ENDPOINT):
-            raise ValueError(f"{fault} decides how a task ends: it applies to create only")
-        if times is not None and times < 1:
-            raise ValueError("times must be at least 1, or None for always")
+    def inject(
+        self,
+        fault: str,
+        *,
+        endpoint: str | None = None,
+        times: int | None = 1,
+        match: str | None = None,
+    ) -> None:
+        """Make ``fault`` happen ``times`` times (``None`` = always) on ``endpoint``.
+
+        With ``match`` (a substring of a prompt) the fault fires only for creates whose prompt
+        contains it, and for detail requests of a task whose prompt contains it; an outcome
+        fault then applies to the next task created with such a prompt. Requests it does not
+        aim at neither see it nor use it up.
+        """
         with self._lock:
-            self._faults.append(ActiveFault(fault, endpoint or NATURAL_ENDPOINT, times))
+            self._faults.add(fault, endpoint=endpoint, times=times, match=match)
 
     def clear_faults(self) -> None:
         """Forget every injected fault (tasks already created keep their outcome)."""
@@ -232,37 +230,47 @@ class Simulator:
         return envelope(404, f"no route for {method} {path}", status=404)
 
     # --- faults -----------------------------------------------------------------------------
-    def _take_fault(self, endpoint: str) -> ResponseFault | None:
-        for active in self._faults:
-            if active.endpoint == endpoint and active.name in RESPONSE_FAULTS:
-                self._consume(active)
-                return RESPONSE_FAULTS[active.name]
-        return None
+    def _faulted(
+        self, endpoint: str, prompt: str | None, answer: Callable[[], SimResponse]
+    ) -> SimResponse:
+        """``answer()``, unless a fault is aimed at this request: then the fault's answer,
+        with the request carried out first when the fault says so (``accepted_then_drop``)."""
+        fault = self._faults.take_response(endpoint, prompt)
+        if fault is None:
+            return answer()
+        if fault.processed:
+            answer()  # the work is done (a create is charged); only its answer is lost
+        return fault.response()
 
-    def _take_outcome(self) -> OutcomeFault | None:
-        for active in self._faults:
-            if active.name in OUTCOME_FAULTS:
-                self._consume(active)
-                return OUTCOME_FAULTS[active.name]
-        return None
+    def _create_prompt(self, request: SimRequest) -> str | None:
+        """The prompt a create asks for, when its body holds one where the gateway reads it."""
+        try:
+            body = request.json()
+            prompt = body["parameters"][0]["parameters"]["prompt"]
+        except (ValueError, LookupError, TypeError):
+            return None
+        return prompt if isinstance(prompt, str) else None
 
-    def _consume(self, active: ActiveFault) -> None:
-        active.fire()
-        if active.spent:
-            self._faults.remove(active)
+    def _task_of(self, request: SimRequest) -> SimTask | None:
+        """The task a detail request asks about, if it names one that exists."""
+        try:
+            body = request.json()
+        except ValueError:
+            return None
+        task_id = body.get("task_id") if isinstance(body, dict) else None
+        return self.tasks.get(task_id) if isinstance(task_id, str) else None
 
-    # --- endpoints --------------------------------------------------------------------------
-    def _gate(self, request: SimRequest, endpoint: str) -> SimResponse | None:
-        """The main API's door, in the gateway's order: an injected fault first, then the
-        Bearer key. None when the request may go on."""
-        if fault := self._take_fault(endpoint):
-            return fault.response()
-        if not valid_key(_bearer(request.headers)):
-            return _unauthorized()
-        return None
+    # The main API's door is in the gateway's order: an injected fault first (``_faulted``),
+    # then the Bearer key (``_key_refused``), then the endpoint's own checks.
+    def _key_refused(self, request: SimRequest) -> SimResponse | None:
+        """The 401 answer when the Bearer key is not valid, else None."""
+        return None if valid_key(_bearer(request.headers)) else _unauthorized()
 
     def _product_list(self, request: SimRequest) -> SimResponse:
-        if refused := self._gate(request, "product_list"):
+        return self._faulted("product_list", None, lambda: self._list_answer(request))
+
+    def _list_answer(self, request: SimRequest) -> SimResponse:
+        if refused := self._key_refused(request):
             return refused
         q = request.query
         if q.get("app") != "ima" or q.get("platform") != "web":
@@ -274,7 +282,11 @@ class Simulator:
 
     def _create(self, request: SimRequest, base: str) -> SimResponse:
         self.creates += 1
-        if refused := self._gate(request, "create"):
+        prompt = self._create_prompt(request)
+        return self._faulted("create", prompt, lambda: self._create_answer(request))
+
+    def _create_answer(self, request: SimRequest) -> SimResponse:
+        if refused := self._key_refused(request):
             return refused
         try:
             body = request.json()
@@ -308,7 +320,7 @@ class Simulator:
             duration=self._draw_duration(accepted.model_id),
             created_at_ms=created_ms,
             timeout_at_ms=created_ms + int(TASK_TIMEOUT_S * 1000),
-            outcome=self._take_outcome(),
+            outcome=self._faults.take_outcome(accepted.prompt),
         )
         self.tasks[task.id] = task
         return task
@@ -321,14 +333,17 @@ class Simulator:
         return self._rng.uniform(float(low), float(high))
 
     def _detail(self, request: SimRequest, base: str) -> SimResponse:
-        if refused := self._gate(request, "detail"):
+        task = self._task_of(request)
+        prompt = task.order.prompt if task is not None else None
+        return self._faulted("detail", prompt, lambda: self._detail_answer(request, task, base))
+
+    def _detail_answer(self, request: SimRequest, task: SimTask | None, base: str) -> SimResponse:
+        if refused := self._key_refused(request):
             return refused
         try:
-            body = request.json()
+            request.json()
         except ValueError:
             return envelope(400, "request body is not JSON")
-        task_id = body.get("task_id") if isinstance(body, dict) else None
-        task = self.tasks.get(task_id) if isinstance(task_id, str) else None
         if task is None:
             return envelope(400, "task not found")
         data = task.detail(self.now(), base)
@@ -336,8 +351,9 @@ class Simulator:
         return success(data)
 
     def _upload_token(self, request: SimRequest, base: str) -> SimResponse:
-        if fault := self._take_fault("upload_token"):
-            return fault.response()
+        return self._faulted("upload_token", None, lambda: self._token_answer(request, base))
+
+    def _token_answer(self, request: SimRequest, base: str) -> SimResponse:
         fields = request.form() if request.method.upper() == "POST" else dict(request.query)
         problem = check_token_fields(fields)
         if problem is not None:
@@ -358,8 +374,9 @@ class Simulator:
         )
 
     def _upload_put(self, request: SimRequest, key: str) -> SimResponse:
-        if fault := self._take_fault("upload_put"):
-            return fault.response()
+        return self._faulted("upload_put", None, lambda: self._put_answer(request, key))
+
+    def _put_answer(self, request: SimRequest, key: str) -> SimResponse:
         if key not in self._issued_uploads:
             return json_response(403, {"message": "upload URL was not issued"})
         content_type = request.headers.get("content-type")

@@ -3,9 +3,14 @@
 Two kinds:
 
 * **response faults** replace the answer of one endpoint (a business code in the envelope, an
-  HTTP error status, a body that is not JSON, or a connection closed without an answer);
+  HTTP error status, a body that is not JSON, a connection closed without an answer, an answer
+  that never comes, or a request carried out whose answer is then lost);
 * **outcome faults** change how the *next* task created ends (failed, deleted, a "failed"
   status beside a finished resource, or never finishing at all).
+
+A fault may be **targeted** (``match``, a substring of a prompt): it then fires only for creates
+whose prompt contains it and for detail requests of a task whose prompt contains it, so many
+conversations sharing one simulator each meet their own fault.
 
 The names are fixed: other tests ask for them by name (``FAULTS`` lists them all).
 """
@@ -22,6 +27,9 @@ ENDPOINTS: tuple[str, ...] = ("product_list", "create", "detail", "upload_token"
 
 #: Seconds the ``rate_limited`` fault asks the client to wait.
 RATE_LIMIT_RETRY_AFTER_S = 1
+#: The endpoints whose requests carry a prompt (directly, or through the task they ask about):
+#: the only ones a targeted fault (``match``) can aim at.
+MATCHABLE_ENDPOINTS: tuple[str, ...] = ("create", "detail")
 
 
 @dataclass(frozen=True)
@@ -36,8 +44,15 @@ class ResponseFault:
     html: bool = False
     malformed: bool = False
     drop: bool = False
+    #: Never answer: the connection is held until the client's own timeout gives up.
+    stall: bool = False
+    #: Carry the request out first (a create is accepted and charged), then lose the answer.
+    processed: bool = False
 
     def response(self) -> SimResponse:
+        """The answer this fault gives instead of the endpoint's own."""
+        if self.stall:
+            return SimResponse(stall=True)
         if self.drop:
             return SimResponse(drop=True)
         if self.malformed:
@@ -88,6 +103,10 @@ _RESPONSE_FAULTS: tuple[ResponseFault, ...] = (
     ResponseFault("unavailable", 503, 503, "Service temporarily unavailable"),
     ResponseFault("malformed_json", 200, None, "", malformed=True),
     ResponseFault("drop_connection", 0, None, "", drop=True),
+    ResponseFault("stall", 0, None, "", stall=True),
+    # The request is carried out (on create: the task exists and is charged), then the
+    # connection closes without an answer: the ambiguous case a create must never repeat.
+    ResponseFault("accepted_then_drop", 0, None, "", drop=True, processed=True),
 )
 
 _OUTCOME_FAULTS: tuple[OutcomeFault, ...] = (
@@ -113,11 +132,17 @@ NATURAL_ENDPOINT = "create"
 
 @dataclass
 class ActiveFault:
-    """An injected fault, with how many more times it fires (``None`` = every time)."""
+    """An injected fault, with how many more times it fires (``None`` = every time) and,
+    when targeted, the substring a prompt must contain for it to fire (``match``)."""
 
     name: str
     endpoint: str
     remaining: int | None
+    match: str | None = None
+
+    def aims_at(self, prompt: str | None) -> bool:
+        """Whether this fault fires for a request about ``prompt`` (None: no prompt known)."""
+        return self.match is None or (prompt is not None and self.match in prompt)
 
     def fire(self) -> None:
         if self.remaining is not None:
@@ -126,6 +151,68 @@ class ActiveFault:
     @property
     def spent(self) -> bool:
         return self.remaining is not None and self.remaining <= 0
+
+
+class FaultBook:
+    """The faults injected and not yet used up, in the order they were injected.
+
+    Not locked itself: the :class:`~skill.sim.core.Simulator` calls it under its own lock.
+    """
+
+    def __init__(self) -> None:
+        self._active: list[ActiveFault] = []
+
+    def add(
+        self, fault: str, *, endpoint: str | None, times: int | None, match: str | None
+    ) -> None:
+        """Check and record one injection (see :meth:`skill.sim.core.Simulator.inject`)."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        if endpoint is not None and endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}; known: {', '.join(ENDPOINTS)}")
+        if fault in OUTCOME_FAULTS and endpoint not in (None, NATURAL_ENDPOINT):
+            raise ValueError(f"{fault} decides how a task ends: it applies to create only")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for always")
+        aimed_at = endpoint or NATURAL_ENDPOINT
+        if match is not None:
+            if not isinstance(match, str) or not match:
+                raise ValueError("match must be a non-empty string")
+            if aimed_at not in MATCHABLE_ENDPOINTS:
+                raise ValueError(
+                    f"match aims at a prompt: only {' and '.join(MATCHABLE_ENDPOINTS)} carry one"
+                )
+        self._active.append(ActiveFault(fault, aimed_at, times, match))
+
+    def clear(self) -> None:
+        """Forget every fault."""
+        self._active.clear()
+
+    def take_response(self, endpoint: str, prompt: str | None) -> ResponseFault | None:
+        """The first response fault aimed at this request (used up by one), else None.
+        ``prompt`` is the request's own (create) or its task's (detail); None when unknown."""
+        for active in self._active:
+            if (
+                active.endpoint == endpoint
+                and active.name in RESPONSE_FAULTS
+                and active.aims_at(prompt)
+            ):
+                self._use(active)
+                return RESPONSE_FAULTS[active.name]
+        return None
+
+    def take_outcome(self, prompt: str) -> OutcomeFault | None:
+        """The first outcome fault aimed at a task with this prompt (used up by one)."""
+        for active in self._active:
+            if active.name in OUTCOME_FAULTS and active.aims_at(prompt):
+                self._use(active)
+                return OUTCOME_FAULTS[active.name]
+        return None
+
+    def _use(self, active: ActiveFault) -> None:
+        active.fire()
+        if active.spent:
+            self._active.remove(active)
 
 
 def quote_credentials(response: SimResponse, request: SimRequest) -> SimResponse:

@@ -5,14 +5,18 @@
 
 :meth:`SimServer.stop` is idempotent: it stops serving, shuts down the connections still
 open (keep-alive clients) and closes the listening socket. ``drop_connection`` really closes
-the client's connection without writing a byte.
+the client's connection without writing a byte. ``stall`` holds the connection without writing
+a byte until the client gives up (its own timeout), ``stop()`` is called, or
+:data:`STALL_CAP_S` simulated seconds pass; then the connection is closed, still unanswered.
 """
 
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -27,6 +31,14 @@ IDLE_CONNECTION_TIMEOUT_S = 30.0
 MAX_BODY_BYTES = 64 * 1024 * 1024
 #: How often the serving loop checks for stop(): the worst-case wait of each stop.
 SHUTDOWN_POLL_S = 0.01
+#: The longest a stalled request is held, in simulated seconds (real seconds = this / speed:
+#: 60 s at speed 1, 0.3 s at the tests' speed 200), so a forgotten stall cannot hang a client
+#: that has no timeout of its own.
+STALL_CAP_S = 60.0
+#: How often a stalled request checks whether its client gave up or the server is stopping.
+STALL_POLL_S = 0.01
+#: How long stop() waits for stalled requests to let go of their connections.
+STALL_RELEASE_S = 1.0
 
 
 class _Server(ThreadingHTTPServer):
@@ -38,6 +50,11 @@ class _Server(ThreadingHTTPServer):
         self.sim = sim
         self.open_connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        #: Set by stop(): every stalled request lets go at once.
+        self.stopping = threading.Event()
+        #: How many requests are being held by ``stall`` (guarded by ``stall_done``).
+        self.stalled = 0
+        self.stall_done = threading.Condition()
         super().__init__(address, _Handler)
 
 
@@ -98,7 +115,9 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
         response = self.server.sim.handle(request)
-        if response.drop:
+        if response.stall:
+            self._hold()
+        if response.drop or response.stall:
             self.close_connection = True
             with contextlib.suppress(OSError):  # the client may already have gone
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -110,6 +129,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def _hold(self) -> None:
+        """Answer nothing until the client closes its end, the server stops, or the cap."""
+        with self.server.stall_done:
+            self.server.stalled += 1
+        try:
+            deadline = time.monotonic() + STALL_CAP_S / self.server.sim.speed
+            while not self.server.stopping.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                try:
+                    readable, _, _ = select.select(
+                        [self.connection], [], [], min(left, STALL_POLL_S)
+                    )
+                    if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                        return  # the client gave up and closed its end
+                except (OSError, ValueError):
+                    return  # the connection is already gone
+                if readable:
+                    # Bytes after the request (a pipelined one): still answer nothing, but do
+                    # not spin on a socket that stays readable.
+                    self.server.stopping.wait(STALL_POLL_S)
+        finally:
+            with self.server.stall_done:
+                self.server.stalled -= 1
+                self.server.stall_done.notify_all()
 
     do_GET = _serve
     do_POST = _serve
@@ -154,6 +200,11 @@ class SimServer:
             if self._stopped:
                 return
             self._stopped = True
+        self._server.stopping.set()
+        with self._server.stall_done:  # stalled requests let go within one STALL_POLL_S
+            self._server.stall_done.wait_for(
+                lambda: self._server.stalled == 0, timeout=STALL_RELEASE_S
+            )
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join()

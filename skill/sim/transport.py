@@ -1,8 +1,10 @@
 """The simulator as an httpx transport: fast, in-process, for unit tests.
 
 ``httpx.AsyncClient(transport=SimTransport(sim), base_url="http://sim.test")`` talks to the
-simulator without a socket. ``drop_connection`` raises :class:`httpx.RemoteProtocolError`, the
-error a real server closing the connection without an answer gives.
+simulator without a socket. ``drop_connection`` (and ``accepted_then_drop``) raises
+:class:`httpx.RemoteProtocolError`, the error a real server closing the connection without an
+answer gives; ``stall`` raises :class:`httpx.ReadTimeout` at once, which is what the client
+would see once its own timeout had passed (no real time is spent waiting for it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ def _to_sim(request: httpx.Request, body: bytes) -> SimRequest:
 
 
 def _to_httpx(request: httpx.Request, response: SimResponse) -> httpx.Response:
+    if response.stall:
+        raise httpx.ReadTimeout("The server did not answer in time.", request=request)
     if response.drop:
         raise httpx.RemoteProtocolError(
             "Server disconnected without sending a response.", request=request

@@ -3,7 +3,8 @@
 Both ways in (the in-process :class:`~skill.sim.transport.SimTransport` and the loopback
 :class:`~skill.sim.server.SimServer`) turn what they receive into a :class:`SimRequest`, hand it
 to :meth:`skill.sim.core.Simulator.handle` and turn the :class:`SimResponse` back into bytes on
-the wire (or, when ``drop`` is set, into a connection closed without an answer).
+the wire (or, when ``drop`` is set, into a connection closed without an answer; when ``stall``
+is set, into no answer at all until the client gives up).
 """
 
 from __future__ import annotations
@@ -59,12 +60,14 @@ class SimRequest:
 
 @dataclass(frozen=True)
 class SimResponse:
-    """What the simulator answers. ``drop`` means: close the connection and answer nothing."""
+    """What the simulator answers. ``drop`` means: close the connection and answer nothing;
+    ``stall`` means: hold the connection and answer nothing, so the client's timeout fires."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     drop: bool = False
+    stall: bool = False
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8"))

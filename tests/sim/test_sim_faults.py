@@ -32,6 +32,8 @@ EXPECTED: dict[str, tuple[int, int | None]] = {
 def test_fault_names_are_the_contract() -> None:
     assert set(FAULTS) == set(EXPECTED) | {
         "drop_connection",
+        "stall",
+        "accepted_then_drop",
         "resource_failed",
         "resource_deleted",
         "status_failed",
