@@ -4,8 +4,8 @@ One ``httpx.AsyncClient`` with an injectable transport (tests pass ``httpx.MockT
 the simulator's transport). Safe requests (product list, detail, upload token) are retried on
 network errors, 429 and 5xx through :class:`RetryPolicy`, sleeping on the injected clock.
 ``create`` is sent once and never repeated: a second POST after an ambiguous failure could
-charge twice. The upload PUT is repeated only when the connection failed before the request
-left (so the server never saw it).
+charge twice. The upload PUT is retried like a safe request: the same bytes to the same URL
+store the same file (HTTP PUT is idempotent) and cost nothing.
 """
 
 from __future__ import annotations
@@ -343,28 +343,39 @@ class ImaClient:
         return envelope.data
 
     async def _put(self, url: str, content: bytes, mime: str) -> None:
-        """PUT the bytes to the upload URL, repeated only if the request never left."""
+        """PUT the bytes to the upload URL, retried as the policy allows on network errors,
+        429 and 5xx: a repeated PUT stores the same file again, so it can never cost twice."""
         attempt = 0
         while True:
             attempt += 1
-            started = time.monotonic()
             try:
-                response = await self._send(
-                    "PUT", url, content=content, headers={"Content-Type": mime}
-                )
-            except NetworkError as exc:
-                wait = None if exc.request_sent else self._retry.delay(attempt)
+                await self._put_once(url, content, mime)
+                return
+            except _RETRYABLE as exc:
+                retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+                wait = self._retry.delay(attempt, retry_after)
                 if wait is None:
                     raise
-                await self._clock.sleep(wait)
-                continue
-            log.info(
-                "PUT <upload url> -> HTTP %d in %.0f ms",
-                response.status_code,
-                (time.monotonic() - started) * 1000,
-            )
-            if response.status_code >= 400:
-                raise api_error(
-                    response.status_code, redact(response.reason_phrase), response.status_code
+                log.info(
+                    "PUT <upload url>: %s; attempt %d, again in %.2fs", exc.reason, attempt, wait
                 )
-            return
+                await self._clock.sleep(wait)
+
+    async def _put_once(self, url: str, content: bytes, mime: str) -> None:
+        """One PUT. Its HTTP status is its answer; an IMA error envelope, if one comes back
+        (even with HTTP 200), is that error: the file was not stored."""
+        started = time.monotonic()
+        response = await self._send("PUT", url, content=content, headers={"Content-Type": mime})
+        status = response.status_code
+        log.info(
+            "PUT <upload url> -> HTTP %d in %.0f ms", status, (time.monotonic() - started) * 1000
+        )
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        try:
+            envelope: RawEnvelope | None = RawEnvelope.model_validate(response.json())
+        except (ValueError, ValidationError):
+            envelope = None  # an object store answers with an empty body, or its own format
+        if envelope is not None and envelope.code not in (0, 200):
+            raise api_error(envelope.code, envelope.message, status, retry_after=retry_after)
+        if status >= 400:
+            raise api_error(status, redact(response.reason_phrase), status, retry_after=retry_after)

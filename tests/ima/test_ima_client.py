@@ -276,20 +276,47 @@ async def test_broken_image_sends_nothing(
     assert api.requests == []
 
 
-async def test_upload_put_is_retried_only_when_it_never_left(
+async def test_upload_put_is_retried_like_a_safe_request(
+    api: FakeApi, make_client: MakeClient, clock: FakeClock, tmp_path: Path
+) -> None:
+    # A PUT of the same bytes to the same URL stores the same file: repeating it after a
+    # reset, a 429 or a 5xx can cost nothing, unlike a create.
+    image = tmp_path / "a.png"
+    image.write_bytes(PNG)
+    api.queue(
+        "upload_put",
+        httpx.ConnectError("refused"),
+        httpx.ReadError("reset"),
+        httpx.Response(429, headers={"Retry-After": "3"}),
+    )
+    async with make_client() as client:
+        assert await client.prepare_inputs([str(image)]) == [CDN_URL]
+    puts = api.sent("upload_put")
+    assert len(puts) == 4
+    assert all(put.content == PNG for put in puts)
+    assert clock.sleeps[-1] == 3  # the server's Retry-After, honoured
+    api.queue("upload_put", *[httpx.Response(503)] * 4)
+    async with make_client() as client:
+        with pytest.raises(ServerError):
+            await client.prepare_inputs([str(image)])
+    assert len(api.sent("upload_put")) == 8  # the policy's four attempts, then the failure
+
+
+async def test_an_error_envelope_on_the_upload_put_is_that_error(
     api: FakeApi, make_client: MakeClient, tmp_path: Path
 ) -> None:
     image = tmp_path / "a.png"
     image.write_bytes(PNG)
-    api.queue("upload_put", httpx.ConnectError("refused"))
+    api.queue("upload_put", fail(4008, "Insufficient points"))
+    async with make_client() as client:
+        with pytest.raises(InsufficientPoints):
+            await client.prepare_inputs([str(image)])
+    assert len(api.sent("upload_put")) == 1  # a verdict, not retried
+    # An object store's own 200 answers (empty, or not an envelope) mean stored.
+    api.queue("upload_put", httpx.Response(200, text="<ok/>"), ok(None))
     async with make_client() as client:
         assert await client.prepare_inputs([str(image)]) == [CDN_URL]
-    assert len(api.sent("upload_put")) == 2
-    api.queue("upload_put", httpx.ReadError("reset"))
-    async with make_client() as client:
-        with pytest.raises(NetworkError):
-            await client.prepare_inputs([str(image)])
-    assert len(api.sent("upload_put")) == 3
+        assert await client.prepare_inputs([str(image)]) == [CDN_URL]
 
 
 async def test_image_to_image_create_carries_urls_twice(
