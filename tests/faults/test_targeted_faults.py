@@ -1,0 +1,89 @@
+"""Many conversations in one process share one simulator, each with its own targeted fault
+(``match``): each must end exactly as the oracle says for its own fault, none mixed up."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from skill.clock import RealClock
+from skill.events import Reply
+from skill.flow import Request, converse
+from skill.ima import ImaClient
+from skill.journal import TaskJournal
+from skill.prefs import PreferenceStore
+from skill.settings import Endpoints
+from skill.sim import SimServer, Simulator
+from tests.faults import oracle
+
+KEY = "ima_targeted_faults_key"
+#: Simulated seconds per real second, for the simulator and the conversations' clock alike.
+SPEED = 200.0
+#: Our deadline for a never-finishing task (simulated): 0.3 s of real time. The others keep
+#: the card's 600 s, so a loaded machine's event-loop lag (times SPEED) cannot time them out.
+NEVER_TIMEOUT_S = 60.0
+#: (fault, endpoint, always) aimed at one conversation each; None: no fault, a picture.
+PLAN: list[tuple[str, str, bool] | None] = [
+    None,
+    ("insufficient_points", "create", False),
+    ("server_error", "create", False),
+    ("accepted_then_drop", "create", False),
+    ("resource_failed", "create", False),
+    ("status_failed", "create", False),
+    ("never_finishes", "create", False),
+    ("rate_limited", "detail", True),
+    ("drop_connection", "detail", False),
+    ("unauthorized", "detail", False),
+    ("malformed_json", "detail", True),
+]
+NEVER = ("never_finishes", "create", False)
+#: Conversations in all: every plan line several times over, all at once.
+COPIES = 4
+
+
+async def _talk(
+    client: ImaClient, clock: RealClock, tmp: Path, index: int, timeout_s: float | None
+) -> list[Reply]:
+    request = Request(f"draw a cat [m{index:03d}]", timeout_s=timeout_s)
+    conversation = converse(
+        request,
+        client=client,
+        clock=clock,
+        prefs=PreferenceStore(tmp / f"prefs{index}.json"),
+        journal=TaskJournal(tmp / f"journal{index}.json"),
+    )
+    return [reply async for reply in conversation]
+
+
+async def test_each_conversation_meets_only_its_own_fault(tmp_path: Path) -> None:
+    sim = Simulator(speed=SPEED, seed=3)
+    plans = PLAN * COPIES
+    for index, planned in enumerate(plans):
+        if planned is not None:
+            fault, endpoint, always = planned
+            sim.inject(
+                fault, endpoint=endpoint, times=None if always else 1, match=f"[m{index:03d}]"
+            )
+    clock = RealClock(SPEED)
+    with SimServer(sim) as server:
+        async with ImaClient(
+            KEY, endpoints=Endpoints(server.url, server.url), clock=clock
+        ) as client:
+            talks = [
+                _talk(client, clock, tmp_path, i, NEVER_TIMEOUT_S if p == NEVER else None)
+                for i, p in enumerate(plans)
+            ]
+            results = await asyncio.wait_for(asyncio.gather(*talks), 20)
+    creates = 0
+    for index, (planned, replies) in enumerate(zip(plans, results, strict=True)):
+        ending = [r for r in replies if r.event in ("success", "failure")]
+        assert len(ending) == 1, (index, [r.event for r in replies])
+        if planned is None:
+            assert ending[0].event == "success", (index, ending[0].reason)
+            creates += 1
+            continue
+        fault, endpoint, always = planned
+        expected = oracle.expect(fault, endpoint, always=always)
+        assert ending[0].reason == expected.reason, (index, planned)
+        creates += expected.creates
+    assert sim.creates == creates  # nobody's create was sent twice
