@@ -29,6 +29,8 @@ from skill.sim.wire import Headers, SimRequest
 IDLE_CONNECTION_TIMEOUT_S = 30.0
 #: A request body larger than this is refused (the skill uploads at most 20 MiB).
 MAX_BODY_BYTES = 64 * 1024 * 1024
+#: Connections the kernel may queue before the server accepts them.
+LISTEN_BACKLOG = 1024
 #: How often the serving loop checks for stop(): the worst-case wait of each stop.
 SHUTDOWN_POLL_S = 0.01
 #: The longest a stalled request is held, in simulated seconds (real seconds = this / speed:
@@ -44,6 +46,9 @@ STALL_RELEASE_S = 1.0
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 loses connections when hundreds of conversations
+    # connect at once (the load benchmark): the kernel caps this at net.core.somaxconn.
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], sim: Simulator, family: int) -> None:
         self.address_family = family

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -100,3 +101,14 @@ def test_every_nb2_size_is_accepted(client: httpx.Client, sim: Simulator) -> Non
     for size in ("512px", "1K", "2K", "4K"):
         body = create_body(sim.product_lists, model_id=NB2, size=size)
         assert client.post("/open/v1/tasks/create", json=body).json()["code"] == 0
+
+
+async def test_hundreds_of_clients_connecting_at_once_are_all_answered(
+    sim_server: SimServer,
+) -> None:
+    # With socketserver's default listen backlog (5), some of these connections were left
+    # unanswered until the client's timeout: one process serving many conversations needs more.
+    limits = httpx.Limits(max_connections=None)
+    async with httpx.AsyncClient(base_url=sim_server.url, limits=limits, timeout=10) as c:
+        answers = await asyncio.gather(*(c.get("/_sim/stats") for _ in range(200)))
+    assert [a.status_code for a in answers] == [200] * 200
