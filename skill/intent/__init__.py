@@ -1,7 +1,8 @@
 """Text -> :class:`Intent`: what a chat message (Chinese, English or both) asks to be drawn.
 
-Pure: no I/O, no clock, no network, no logging; patterns are compiled once at import and
-nothing heavier than :mod:`re` is imported, so ``ima-nano-banana parse`` starts fast.
+Pure: no I/O, no clock, no network, no logging; nothing heavier than :mod:`re` is imported,
+and the patterns behind a gate compile once, on first use, so ``ima-nano-banana parse`` and
+``run``'s first reply start fast.
 
 Public names: :func:`parse`, :class:`Intent`, :data:`SUBJECTS`, :data:`DEFAULT_EMOJI`,
 :data:`NOTICES` and the notice codes.

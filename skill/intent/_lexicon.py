@@ -1,4 +1,4 @@
-"""Parsing knowledge: every word list and pattern the parser uses, compiled once at import.
+"""Parsing knowledge: every word list and pattern the parser uses.
 
 All patterns run on the *normalized* text (full-width ASCII folded to half-width, see
 :data:`FOLD`), case-insensitively. ``\\x00`` (:data:`CUT`) marks where a control word was
@@ -14,6 +14,27 @@ _I = re.IGNORECASE
 
 #: Replaces every removed control word in the working text; a boundary for later patterns.
 CUT = "\x00"
+
+# Patterns behind a gate (a cheap scan, or the message's script) compile on first use: a
+# process that parses one message (`parse`, `run` before its first reply) pays only for
+# those its message needs. Each is declared with its type and registered with _later;
+# reading `lx.NAME` the first time compiles it (module __getattr__) and keeps it here.
+_LATER: dict[str, tuple[str, int]] = {}
+
+
+def _later(name: str, pattern: str, flags: int = 0) -> None:
+    _LATER[name] = (pattern, flags)
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    try:
+        pattern, flags = _LATER[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    compiled = re.compile(pattern, flags)
+    globals()[name] = compiled  # from now on a plain attribute; a race compiles it twice
+    return compiled
+
 
 # Full-width ASCII (U+FF01..U+FF5E) -> ASCII, ideographic space -> space, ratio colon -> ":".
 # One code point to one code point, so positions in the folded text match the original and
@@ -35,10 +56,13 @@ _AW = r"(?<![a-z0-9])"  # ASCII word start (\b would treat Chinese characters as
 _AE = r"(?![a-z0-9])"  # ASCII word end
 _S = r"[\s\-_.]*"  # what people put inside model names: "nano-banana 2", "nb_pro"
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN: re.Pattern[str]
+_later("HAN", r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 #: A URL ends before trailing punctuation: "(https://x/a.png)," gives "https://x/a.png".
-URL = re.compile(
+URL: re.Pattern[str]
+_later(
+    "URL",
     r"https?://[^\s<>\"'`，。！？、；）】」』\x00]*[^\s<>\"'`，。！？、；）】」』\x00.,;:!?)\]}>*]",
     _I,
 )
@@ -49,13 +73,17 @@ _IN = (
     r"|(?:要|用|做成|弄成|改成|设为|设成|换成)\s*)?"  # "要横屏的", "做成4K": the want goes too
 )
 #: 1920x1080, 1024*1024 px: a ratio (reduced) and a size (from the long side).
-PIXELS = re.compile(
+PIXELS: re.Pattern[str]
+_later(
+    "PIXELS",
     rf"{_IN}(?<![\d.])(?P<w>\d{{3,5}})\s*(?:x|×|\*)\s*(?P<h>\d{{3,5}})(?!\d)"
     r"(?:\s*(?:px|pixels?|像素))?(?:\s*(?:resolution|分辨率|的))?",
     _I,
 )
 #: "16:9", "16：9", "16 : 9", "16比9", "ratio 16:9", "比例16:9的".
-RATIO = re.compile(
+RATIO: re.Pattern[str]
+_later(
+    "RATIO",
     rf"{_IN}(?:(?P<kw>(?:aspect\s+)?ratio(?:\s+of)?|宽高比|长宽比|画面比例|比例|画幅)\s*(?:[:=为是]\s*)?)?"
     r"(?<![\d.])(?P<w>\d{1,2})\s*(?::|比)\s*(?P<h>\d{1,2})(?![\d.])"
     r"(?P<time>\s*(?:am|pm|a\.m|p\.m|o'?clock|点|分))?"
@@ -70,12 +98,16 @@ RATIO_MAX_ELONGATION = 8
 _SIZE_HEAD = r"(?:(?:resolution|res|size|分辨率|清晰度|尺寸|画质)\s*(?:[:=为是]\s*|of\s+)?)?"
 _SIZE_TAIL = r"(?:\s*(?:分辨率|高清|超清|超高清|画质|清晰度|resolution|res|uhd|hd|quality|的))*"
 #: "4K", "4 k", "4K高清", "in 2K", "8K" (capped), "resolution: 1k".
-SIZE_K = re.compile(
+SIZE_K: re.Pattern[str]
+_later(
+    "SIZE_K",
     rf"{_IN}{_SIZE_HEAD}(?:(?:超高清|高清|超清)\s*)?(?<![a-z0-9.])(?P<k>\d{{1,2}})\s*k{_AE}{_SIZE_TAIL}",
     _I,
 )
 #: "512", "512px", "1024px", "1080p".
-SIZE_PX = re.compile(
+SIZE_PX: re.Pattern[str]
+_later(
+    "SIZE_PX",
     rf"{_IN}{_SIZE_HEAD}(?<![a-z0-9.])(?P<n>512|1024|2048|4096)\s*(?P<unit>px|pixels?|像素)?{_AE}(?!\s*[x×*])"
     rf"|{_IN}(?<![a-z0-9.])(?P<p>720|1080|1440|2160|4320)p{_AE}",
     _I,
@@ -94,7 +126,9 @@ PIXEL_SIZE_4K_UPTO = 6144
 
 # --- orientation words ---------------------------------------------------------------------
 _ORIENT_TAIL = r"(?:\s*(?:的|格式|模式|构图|比例|画幅))*"
-ORIENT_ZH = re.compile(
+ORIENT_ZH: re.Pattern[str]
+_later(
+    "ORIENT_ZH",
     _IN + r"(?:(?P<wide>横(?:图|版|屏|向|幅|构图|画幅|板)|宽屏|宽幅|(?:电脑|桌面)(?:壁纸|背景))"
     r"|(?P<tall>竖(?:图|版|屏|向|幅|构图|画幅|板)|(?:手机|iphone|安卓|android)\s*(?:壁纸|屏保|锁屏|背景)"
     r"|(?:抖音|小红书)(?:封面|竖版)?)"
@@ -106,7 +140,9 @@ _EN_ORIENT_WORDS = (
     r"|(?P<tall>vertical|(?:phone|mobile|iphone|android|lock\s*screen)\s+(?:wallpaper|background)"
     r"|(?:instagram|ig|tiktok)\s+stor(?:y|ies))"
 )
-ORIENT_EN = re.compile(
+ORIENT_EN: re.Pattern[str]
+_later(
+    "ORIENT_EN",
     rf"{_IN}{_AW}(?:{_EN_ORIENT_WORDS}){_AE}"
     r"(?:\s+(?:orientation|mode|format|layout|aspect(?:\s+ratio)?|ratio))?",
     _I,
@@ -114,7 +150,9 @@ ORIENT_EN = re.compile(
 #: "landscape", "portrait" and "square" also describe pictures ("a mountain landscape",
 #: "a portrait of…"): they set the ratio only when qualified ("landscape mode") or said on
 #: their own between separators ("a cat, landscape, 4K").
-ORIENT_EN_AMBIGUOUS = re.compile(
+ORIENT_EN_AMBIGUOUS: re.Pattern[str]
+_later(
+    "ORIENT_EN_AMBIGUOUS",
     rf"(?P<make>{_AW}(?:make|keep)\s+it\s+)?{_IN}{_AW}(?:(?P<wide>landscape)|(?P<tall>portrait)|(?P<square>square)){_AE}"
     r"(?P<qual>\s+(?:orientation|mode|format|layout|aspect(?:\s+ratio)?|ratio|crop|shape))?",
     _I,
@@ -123,7 +161,9 @@ ORIENT_RATIOS = {"wide": "16:9", "tall": "9:16", "square": "1:1"}
 #: "square" right before a kind of picture ("a square logo", "square avatars") asks for a
 #: square picture, yet still describes it: the ratio is set and the word stays in the prompt.
 #: A square as the thing drawn ("a red square") is left alone.
-SQUARE_PICTURE = re.compile(
+SQUARE_PICTURE: re.Pattern[str]
+_later(
+    "SQUARE_PICTURE",
     rf"{_AW}square\s+(?:logo|icon|image|picture|pic|photo|avatar|profile\s+pic(?:ture)?"
     r"|poster|sticker|thumbnail|cover|album\s+cover|banner|print|card|canvas|emoji|badge|tile)s?"
     rf"{_AE}",
@@ -153,7 +193,6 @@ OTHER_MODELS: tuple[tuple[str, str], ...] = (
     ("文心一格", r"文心一格"),
 )
 _OTHER = "|".join(f"(?:{p})" for _, p in OTHER_MODELS)
-OTHER_MODEL_NAMES = tuple((name, re.compile(p, _I)) for name, p in OTHER_MODELS)
 
 _PRO_NAMES = (
     rf"gemini{_S}3(?:\.0)?{_S}pro(?:{_S}image)?(?:{_S}preview)?"
@@ -184,7 +223,9 @@ _NEG_LEAD = (
     rf"|{_AW}(?:don'?t\s+use|do\s+not\s+use|not|no|never|without|instead\s+of|rather\s+than)"
 )
 _NEUTRAL_LEAD = rf"{_AW}(?:in|on|by|through|try|make|set)|试试|试一下"
-MODEL = re.compile(
+MODEL: re.Pattern[str]
+_later(
+    "MODEL",
     # Spaces only after a lead word: a leading \s* would rescan every run of spaces (slow).
     rf"(?:(?:(?P<neg>{_NEG_LEAD})|(?P<save>{_SAVE_LEAD})|(?P<neutral>{_NEUTRAL_LEAD}))\s*)?"
     rf"(?:{_AW}the\s+)?"
@@ -214,7 +255,9 @@ _PREMIUM = (
     rf"|{_AW}(?:premium|(?:best|highest|top|max(?:imum)?)[\s\-]+quality|best\s+(?:model|version)"
     r"|best\s+possible|high[\s\-]?end|the\s+best)"
 )
-VALUE = re.compile(
+VALUE: re.Pattern[str]
+_later(
+    "VALUE",
     rf"(?:(?P<lead>{_VALUE_LEAD})\s*(?:the\s+|a\s+)?)?"
     rf"(?:(?P<budget>{_BUDGET})|(?P<premium>{_PREMIUM})){_AE}"
     r"(?P<tail>(?:\s*(?:的|模型|model|one|option|version|版本?|一点|点))*)",
@@ -227,7 +270,9 @@ VALUE_END = re.compile(rf"\s*(?:$|[{_MARKS}])")
 
 # --- preference phrases that name no model ------------------------------------------------------
 _END = rf"(?=\s*(?:$|[{_SEP}]|吧|啊|呀|哈))"
-CLEAR = re.compile(
+CLEAR: re.Pattern[str]
+_later(
+    "CLEAR",
     r"(?:你|帮我)?推荐(?:一个|一款|个)?(?:模型|model)"
     rf"|(?:你|帮我)?推荐(?:一个|一款|个)?{_END}"
     r"|你(?:来)?(?:选|决定|看着办)(?:一个|个)?(?:模型)?|帮我选(?:一个|个)?(?:模型)?"
@@ -244,7 +289,9 @@ CLEAR = re.compile(
 )
 
 #: "以后都用这个", "always use this one": a save when a model is named elsewhere.
-SAVE_ALONE = re.compile(
+SAVE_ALONE: re.Pattern[str]
+_later(
+    "SAVE_ALONE",
     r"(?:(?:以后|今后|之后|往后|从现在起|下次)[,\s]*)?(?:也|都|就|一直)(?:用|使用)(?:这个|它|这款|这一?个)(?:模型)?"
     r"|(?:设为|设成|作为)默认(?:模型)?"
     rf"|{_AW}(?:(?:always|from\s+now\s+on,?)\s+use\s+(?:this|that|it)(?:\s+(?:one|model))?"
@@ -253,7 +300,9 @@ SAVE_ALONE = re.compile(
 )
 
 # --- task words and edit wording -----------------------------------------------------------------
-TASK_WORDS = re.compile(
+TASK_WORDS: re.Pattern[str]
+_later(
+    "TASK_WORDS",
     r"(?P<i2i>以图生图|图生图|图片生成图片|"
     rf"{_AW}(?:image[\s\-]*to[\s\-]*image|img2img|i2i){_AE})"
     rf"|(?P<t2i>文生图|文字生成图片|{_AW}(?:text[\s\-]*to[\s\-]*image|txt2img|t2i){_AE})"
@@ -280,7 +329,9 @@ _ZH_LEAD = (
 _ZH_LEAD_ALONE = r"请你?|麻烦(?:你|帮我)?|帮我|给我|我想要?|我要|想要|我需要|帮忙"
 _ZH_VERB_STRONG = r"画出|画(?![面风家中作室展廊质布板笔框册报卷师])|绘制|绘|生成(?!式)|创作|创建"
 _ZH_VERB_WEAK = r"做|弄|搞|出|整|来|设计|制作|p"
-ZH_REQUEST = re.compile(
+ZH_REQUEST: re.Pattern[str]
+_later(
+    "ZH_REQUEST",
     rf"{_START}(?:(?:(?:{_ZH_LEAD})[\s\x00]*)*"
     rf"(?:{_ZH_VERB_STRONG}|(?:{_ZH_VERB_WEAK})(?=[一个张幅份套组只]))"
     r"(?:一下|出来|出)?[\s\x00]*(?:[个张幅只](?![\s\x00]*$))?"
@@ -307,7 +358,9 @@ _EN_GENERIC = (
     r"(?:(?:an?|the|one|some|another|new|more)[\s\x00]+)*(?:ai\s+)?(?:image|picture|pic|img|artwork|art)s?"
     r"\s*(?:of|showing|that\s+shows|depicting|featuring|with|:)(?=\s)"
 )
-EN_REQUEST = re.compile(
+EN_REQUEST: re.Pattern[str]
+_later(
+    "EN_REQUEST",
     rf"{_START}(?:{_EN_GREET})*(?:(?:{_EN_POLITE}){_AE}[\s,!\x00]*)*"
     rf"(?:(?:to\s+|and\s+)?(?:{_EN_VERB}){_AE}{_EN_VERB_NOT}(?:\s+(?:me|us|for\s+me))?[\s\x00]*)?"
     rf"(?:{_EN_GENERIC})?",

@@ -178,7 +178,8 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
     given = [v.strip() for v in images if isinstance(v, str) and v.strip()]
     urls = _take_urls(work) if "://" in work.norm else []
     input_images = tuple(dict.fromkeys([*given, *urls]))
-    has_han = lx.HAN.search(work.norm) is not None
+    # ASCII-only text has no Chinese: the check (a large character class) is skipped.
+    has_han = not work.norm.isascii() and lx.HAN.search(work.norm) is not None
     has_latin = lx.LATIN.search(work.norm) is not None
     has_digit = lx.DIGIT.search(work.norm) is not None
     language = "zh" if has_han else "en"
@@ -289,8 +290,9 @@ def _names_model(match: re.Match[str]) -> bool:
 
 
 def _other_display_name(name: str) -> str:
-    for display, pattern in lx.OTHER_MODEL_NAMES:
-        if pattern.fullmatch(name):
+    for display, pattern in lx.OTHER_MODELS:
+        # Compiled on first use and kept by `re`'s own cache: few messages name such a model.
+        if re.fullmatch(pattern, name, re.IGNORECASE):
             return display
     return name.strip()
 
