@@ -13,22 +13,24 @@ shown instead.
 
 from __future__ import annotations
 
-import logging
+import gettext
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import jinja2
-from babel import Locale
-from babel.lists import format_list
-from babel.numbers import format_decimal
-from babel.support import Translations
 
 from skill import catalog
+from skill._jinja_cache import cache_for
 from skill.resources import locales_dir, templates_dir
 
-log = logging.getLogger("skill.render")
+if TYPE_CHECKING:
+    from babel import Locale
+
+#: The logger's name (the logging module loads only when a leak is caught: see _log_leak).
+LOGGER = "skill.render"
 
 Lang = Literal["zh", "en"]
 #: Our language codes -> Babel locales (catalog folders).
@@ -257,23 +259,63 @@ def lang_of(value: str | None) -> Lang:
     return "zh" if (value or "").lower().startswith("zh") else "en"
 
 
+# Babel is imported on the first number or list formatted, not before: the acknowledgement
+# has neither, and `run` prints it before anything it does not need is loaded (issue 7).
+@cache
+def _locale(lang: Lang) -> Locale:
+    from babel import Locale
+
+    return Locale.parse(LOCALES[lang])
+
+
+def _format_number(value: float, lang: Lang) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=_locale(lang))
+
+
+def _format_list(values: Iterable[str], lang: Lang) -> str:
+    from babel.lists import format_list
+
+    return format_list(list(values), locale=_locale(lang))
+
+
+def _translations(lang: Lang) -> gettext.NullTranslations:
+    """The compiled Babel catalog of ``lang`` (``locales/<locale>/LC_MESSAGES/messages.mo``).
+
+    Read with the standard library's reader, which Babel's own ``Translations`` extends: the
+    same file and the same strings, without importing Babel's dates and numbers to get them.
+    """
+    return gettext.translation(
+        "messages", str(locales_dir()), languages=[LOCALES[lang]], fallback=True
+    )
+
+
+#: How the templates are read (and compiled: the template cache is keyed on these too).
+_OPTIONS: dict[str, Any] = {
+    "extensions": ["jinja2.ext.i18n"],
+    "autoescape": False,  # plain chat text, never HTML
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": False,
+    "undefined": jinja2.StrictUndefined,
+}
+_POLICIES: dict[str, Any] = {"ext.i18n.trimmed": True}
+
+
 @cache
 def _environment(lang: Lang) -> jinja2.Environment:
-    locale = Locale.parse(LOCALES[lang])
-    env = jinja2.Environment(
+    env = jinja2.Environment(  # noqa: S701 - autoescape is off on purpose: see _OPTIONS
         loader=jinja2.FileSystemLoader(str(templates_dir())),
-        extensions=["jinja2.ext.i18n"],
-        autoescape=False,  # noqa: S701 - plain chat text, never HTML
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        undefined=jinja2.StrictUndefined,
+        bytecode_cache=cache_for({**_OPTIONS, **_POLICIES}),
+        **_OPTIONS,
     )
-    env.policies["ext.i18n.trimmed"] = True
-    translations = Translations.load(str(locales_dir()), [LOCALES[lang]], domain="messages")
-    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["num"] = lambda value: format_decimal(value, locale=locale)
-    env.filters["listing"] = lambda values: format_list(list(values), locale=locale)
+    env.policies.update(_POLICIES)
+    env.install_gettext_translations(  # type: ignore[attr-defined]  # added by ext.i18n
+        _translations(lang), newstyle=True
+    )
+    env.filters["num"] = lambda value: _format_number(value, lang)
+    env.filters["listing"] = lambda values: _format_list(values, lang)
     env.globals["lang"] = lang
     env.globals["key_url"] = catalog.API_KEY_URL
     env.globals["subscription_url"] = catalog.SUBSCRIPTION_URL
@@ -321,7 +363,7 @@ class Renderer:
             return text
         if strict:
             raise NeverSayViolation("; ".join(found))
-        log.error("never-say guard replaced %s: %s", template, "; ".join(found))
+        _log_leak(template, found)
         return self.fallback(fallback, language)
 
     def render_unguarded(self, message: Message, lang: Lang) -> str:
@@ -334,6 +376,12 @@ class Renderer:
         """The safe generic text of a message kind."""
         template = _environment(lang_of(lang)).get_template("fallback.j2")
         return _tidy(template.render(kind=kind))
+
+
+def _log_leak(template: str, found: list[str]) -> None:
+    import logging
+
+    logging.getLogger(LOGGER).error("never-say guard replaced %s: %s", template, "; ".join(found))
 
 
 def _context(message: Message) -> dict[str, Any]:
