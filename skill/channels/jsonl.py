@@ -18,6 +18,11 @@ class JsonLinesChannel:
 
     async def send(self, reply: Reply) -> None:
         """Write and flush one line."""
+        self.write(reply)
+
+    def write(self, reply: Reply) -> None:
+        """:meth:`send`, without an event loop (``run`` gives its first reply this way, before
+        asyncio is even imported)."""
         self._stream.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
         self._stream.flush()
 

@@ -24,6 +24,11 @@ class TerminalChannel:
 
     async def send(self, reply: Reply) -> None:
         """Print one message (and, for a success, the picture's path or link at the end)."""
+        self.write(reply)
+
+    def write(self, reply: Reply) -> None:
+        """:meth:`send`, without an event loop (``run`` gives its first reply this way, before
+        asyncio is even imported)."""
         if reply.event == "done" or not reply.text:
             return
         parts = [reply.text]

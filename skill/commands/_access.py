@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill import catalog, settings
-from skill.ima import ImaError
+
+if TYPE_CHECKING:
+    # Annotations only: `run` checks its key here before the IMA client (httpx, pydantic)
+    # is imported, so that its first reply does not wait for them.
+    from skill.ima import ImaError
 
 EXIT_OK = 0
 EXIT_FAILED = 1

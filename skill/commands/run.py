@@ -4,12 +4,16 @@
 one JSON object a line for an agent; ``--channel feishu|discord`` delivers straight to a chat
 (those channels are built in :mod:`skill.channels.remote`, imported only when asked for).
 Exit codes: 0 made, 1 failed and told, 2 bad usage or bad input, 130 interrupted.
+
+The acknowledgement goes out first and fast (issue 7: under 100 ms from start): it is made
+from the parser and the renderer alone (:mod:`skill.flow.ack`) and, on stdout, written before
+asyncio, httpx, pydantic or the rest of the conversation are imported. A test holds that line
+(``tests/e2e/test_cold_start.py``); ``bench/cold_start.py`` measures it.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -21,7 +25,9 @@ from skill.cli import EXIT_FAILED, EXIT_USAGE
 from skill.commands._access import resolve_access
 
 if TYPE_CHECKING:
-    from skill.flow.driver import Request
+    from skill.events import Reply
+    from skill.flow.ack import Acknowledgement, Request
+    from skill.prefs import PreferenceStore
 
 
 def _fail(message: str) -> int:
@@ -73,10 +79,9 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc))
 
-    from skill.flow.driver import Request
-    from skill.logs import protect_process
+    from skill.flow.ack import Request, acknowledge
+    from skill.render import Renderer
 
-    protect_process(key)
     request = Request(
         text=text,
         images=tuple(args.image),
@@ -86,11 +91,95 @@ def main(args: argparse.Namespace) -> int:
         poll_interval_s=args.poll_interval,
         out_dir=Path(args.out_dir) if args.out_dir else None,
     )
-    return asyncio.run(_run(request, key, ends, channel))
+    # Step 0 needs no network and no key: the text is the templates' and the parser's words,
+    # so it can go out before the process is set up to guard the key (protect_process below).
+    step0 = acknowledge(request, prefs=_open_prefs, renderer=Renderer())
+    given = _write_now(channel, step0.reply)
+
+    import asyncio
+
+    from skill.logs import protect_process
+
+    protect_process(key)
+    return asyncio.run(_run(request, key, ends, channel, step0, given=given))
 
 
-async def _run(request: Request, key: str, ends: settings.Endpoints, channel: Channel) -> int:
+def _open_prefs() -> PreferenceStore:
+    from skill.prefs import PreferenceStore
+
+    return PreferenceStore()
+
+
+def _write_now(channel: Channel, reply: Reply) -> bool:
+    """Give ``reply`` on stdout at once, without an event loop; False for a chat channel,
+    which needs one (it sends the reply first thing in :func:`_run` instead)."""
+    from skill.channels.jsonl import JsonLinesChannel
+    from skill.channels.terminal import TerminalChannel
+
+    if isinstance(channel, (JsonLinesChannel, TerminalChannel)):
+        channel.write(reply)
+        return True
+    return False
+
+
+class _AfterAck:
+    """``channel`` without the acknowledgement, which was given before the conversation ran.
+
+    The conversation still yields it first (the interrupt handler learns the language from
+    it); this passes every other reply through.
+    """
+
+    def __init__(self, channel: Channel, ack: Reply) -> None:
+        self._channel = channel
+        self._ack: Reply | None = ack
+
+    async def send(self, reply: Reply) -> None:
+        if reply is self._ack:
+            self._ack = None
+            return
+        await self._channel.send(reply)
+
+    async def aclose(self) -> None:
+        await self._channel.aclose()
+
+
+async def _run(
+    request: Request,
+    key: str,
+    ends: settings.Endpoints,
+    channel: Channel,
+    step0: Acknowledgement,
+    *,
+    given: bool,
+) -> int:
+    """The conversation after Step 0; ``given`` says whether its reply is already out."""
+    rest = _AfterAck(channel, step0.reply)
+    if given:
+        return await _converse(request, key, ends, rest, step0)
     from skill.channels.remote import ChannelError
+
+    try:
+        # A chat channel: the acknowledgement goes out before the IMA client is loaded.
+        await channel.send(step0.reply)
+    except ChannelError as exc:
+        await channel.aclose()
+        return _unreachable(exc)
+    try:
+        return await _converse(request, key, ends, rest, step0)
+    except ChannelError as exc:
+        return _unreachable(exc)
+
+
+def _unreachable(exc: Exception) -> int:
+    # Feishu/Discord could not be reached or refused: nobody can be told in the chat, so say
+    # it here in one line (the message never holds a secret).
+    print(f"ima-nano-banana run: the chat could not be reached: {exc}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+async def _converse(
+    request: Request, key: str, ends: settings.Endpoints, channel: Channel, step0: Acknowledgement
+) -> int:
     from skill.clock import RealClock
     from skill.flow.driver import converse
     from skill.flow.interrupt import deliver_interruptibly
@@ -104,12 +193,11 @@ async def _run(request: Request, key: str, ends: settings.Endpoints, channel: Ch
     language = lang_of(request.lang) if request.lang != "auto" else "en"
     async with ImaClient(key, endpoints=ends, clock=clock, language=language) as client:
         conversation = converse(
-            request, client=client, clock=clock, prefs=PreferenceStore(), journal=TaskJournal()
+            request,
+            client=client,
+            clock=clock,
+            prefs=PreferenceStore(),
+            journal=TaskJournal(),
+            acknowledged=step0,
         )
-        try:
-            return await deliver_interruptibly(conversation, channel)
-        except ChannelError as exc:
-            # Feishu/Discord could not be reached or refused: nobody can be told in the chat,
-            # so say it here in one line (the message never holds a secret).
-            print(f"ima-nano-banana run: the chat could not be reached: {exc}", file=sys.stderr)
-            return EXIT_FAILED
+        return await deliver_interruptibly(conversation, channel)

@@ -14,11 +14,11 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
 from skill import catalog
 from skill.clock import Clock
 from skill.events import Reply
+from skill.flow.ack import Acknowledgement, Request, acknowledge, missing_input
 from skill.flow.alternatives import MODEL_SIDE_REASONS, alternatives
 from skill.flow.cadence import ProgressPoint
 from skill.flow.download import download_image
@@ -39,11 +39,10 @@ from skill.ima import (
     UnsupportedOption,
     validate_inputs,
 )
-from skill.intent import NOTICE_IMAGE_REQUIRED, NOTICE_SIZE_CAPPED, Intent, parse
+from skill.intent import NOTICE_SIZE_CAPPED, Intent
 from skill.journal import JournalEntry, TaskJournal
 from skill.prefs import PreferenceStore
 from skill.render import (
-    Ack,
     Alternative,
     AskImage,
     AskPrompt,
@@ -55,24 +54,11 @@ from skill.render import (
     Renderer,
     Start,
     Success,
-    lang_of,
 )
 
 log = logging.getLogger("skill.flow")
 
-
-@dataclass(frozen=True)
-class Request:
-    """One chat message and how to run it (the arguments of ``run``)."""
-
-    text: str
-    images: tuple[str, ...] = ()
-    user_id: str = "default"
-    #: "auto" follows the message's language; "zh" or "en" forces one.
-    lang: str = "auto"
-    timeout_s: float | None = None
-    poll_interval_s: float | None = None
-    out_dir: Path | None = None
+__all__ = ["Conversation", "Outcome", "Request", "converse"]
 
 
 @dataclass
@@ -96,20 +82,6 @@ class _Refusal(Exception):
         self.reason = reason
 
 
-def _missing_input(intent: Intent) -> str | None:
-    """What the person still has to give before anything can be made: "prompt", "image" or None.
-
-    The acknowledgement and the refusal both follow it, so the first reply never promises a
-    picture that the next one has to ask about.
-    """
-    if not intent.prompt.strip():
-        return "prompt"
-    wants_edit = intent.task_type == "image_to_image" or NOTICE_IMAGE_REQUIRED in intent.notices
-    if wants_edit and not intent.input_images:
-        return "image"
-    return None
-
-
 def _utc_stamp() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -128,6 +100,7 @@ class Conversation:
         journal: TaskJournal,
         downloader: Downloader | None = None,
         renderer: Renderer | None = None,
+        acknowledged: Acknowledgement | None = None,
     ) -> None:
         self.request = request
         self.outcome = Outcome()
@@ -137,6 +110,7 @@ class Conversation:
         self._journal = journal
         self._download = downloader or download_image
         self._renderer = renderer or Renderer()
+        self._acknowledged = acknowledged
         self._state = State.RECEIVED
         self._lang: Lang = "en"
         self._plan: Plan | None = None
@@ -168,24 +142,14 @@ class Conversation:
 
     # --- the steps ---------------------------------------------------------------------------
     async def _run(self) -> AsyncIterator[Reply]:
-        request = self.request
-        intent = parse(request.text, request.images)
-        self._lang = lang_of(request.lang if request.lang in ("zh", "en") else intent.language)
-        # Step 0, before any network call.
-        self._move(State.ACKNOWLEDGED)
-        missing = _missing_input(intent)
-        remembered, forgot = self._remember_only(intent) if missing == "prompt" else (None, False)
-        ack = Ack(
-            emoji=intent.emoji,
-            subject=intent.subject,
-            task_type=intent.task_type,
-            aspect_ratio=intent.aspect_ratio,
-            size=intent.size,
-            missing=missing,
-            remembered=remembered,
-            forgot=forgot,
+        # Step 0, before any network call (or already done by the caller: see converse).
+        step0 = self._acknowledged or acknowledge(
+            self.request, prefs=lambda: self._prefs, renderer=self._renderer
         )
-        yield Reply("ack", text=self._text(ack), lang=self._lang)
+        intent = step0.intent
+        self._lang = step0.lang
+        self._move(State.ACKNOWLEDGED)
+        yield step0.reply
         failure: Reply | None = None
         try:
             async for reply in self._work(intent):
@@ -311,7 +275,7 @@ class Conversation:
     # --- decisions ---------------------------------------------------------------------------
     def _refuse_bad_input(self, intent: Intent) -> None:
         """The refusals that need no network: nothing to draw, no image, a broken image."""
-        missing = _missing_input(intent)
+        missing = missing_input(intent)
         if missing == "prompt":
             raise _Refusal(AskPrompt(), "bad_request")
         if missing == "image":
@@ -365,30 +329,6 @@ class Conversation:
             if wanted in (option.lower() for option in options):
                 return summary.model_name
         return None
-
-    def _remember_only(self, intent: Intent) -> tuple[str | None, bool]:
-        """A message that only sets the model for next time ("以后都用 Pro", "用默认的"), with
-        nothing to draw: keep or drop the choice now, for every task type, since no picture
-        will come from this message to carry it. Local files only: no network before the ack.
-
-        Returns the remembered model's name, and whether a saved choice was dropped.
-        """
-        user = self.request.user_id
-        try:
-            model_id = intent.model_id or ""
-            if intent.preference == "save" and catalog.is_nano_banana(model_id):
-                name = catalog.model_info(model_id).display_name
-                for task_type in catalog.TASK_TYPES:
-                    self._prefs.save(
-                        user, task_type, model_id=model_id, model_name=name, credit=None
-                    )
-                return name, False
-            if intent.preference == "clear":
-                self._prefs.clear(user)
-                return None, True
-        except OSError:
-            log.warning("could not update the saved preference", exc_info=True)
-        return None, False
 
     def _save_preference(self, intent: Intent, plan: Plan) -> None:
         try:
@@ -451,9 +391,15 @@ def converse(
     journal: TaskJournal,
     downloader: Downloader | None = None,
     renderer: Renderer | None = None,
+    acknowledged: Acknowledgement | None = None,
 ) -> Conversation:
     """The conversation for one message: ``async for reply in converse(...)`` yields every
-    reply (ack first, done last); the returned object's ``outcome`` tells how it ended."""
+    reply (ack first, done last); the returned object's ``outcome`` tells how it ended.
+
+    ``acknowledged`` is Step 0 already done by the caller (:func:`skill.flow.ack.acknowledge`,
+    which ``run`` calls before the IMA client is even imported): its reply is the one given
+    first, and the message is not parsed or acknowledged twice.
+    """
     return Conversation(
         request,
         client=client,
@@ -462,4 +408,5 @@ def converse(
         journal=journal,
         downloader=downloader,
         renderer=renderer,
+        acknowledged=acknowledged,
     )
