@@ -377,19 +377,25 @@ def test_upload_token_fault_is_retried(
     assert list(fast_sim.uploads.values()) == [PNG]
 
 
-def test_upload_put_dropped_is_not_repeated_and_nothing_is_created(
+def test_upload_put_dropped_is_repeated_and_one_that_never_lands_creates_nothing(
     env: dict[str, str], fast_sim: Simulator, fast_sim_server: SimServer, tmp_path: Path
 ) -> None:
+    # A PUT of the same bytes to the same URL is idempotent and free: repeating it is safe.
     image = tmp_path / "a.png"
     image.write_bytes(PNG)
+    args = ("--task-type", "image_to_image", "--prompt", "x", "--input-images", str(image))
     inject(fast_sim_server, "drop_connection", "upload_put")
-    run = create(
-        env, "--task-type", "image_to_image", "--prompt", "x", "--input-images", str(image), *FAST
-    )
+    run = create(env, *args, *FAST)
+    assert run.code == 0, run.err
+    assert sum(1 for r in fast_sim.requests if r.method == "PUT") == 2
+    assert list(fast_sim.uploads.values()) == [PNG]
+    assert fast_sim.stats()["creates"] == 1
+    inject(fast_sim_server, "drop_connection", "upload_put", times=None)
+    run = create(env, *args, *FAST)
     assert run.code == 1
     assert "Network" in run.err
-    assert sum(1 for r in fast_sim.requests if r.method == "PUT") == 1
-    assert fast_sim.stats()["creates"] == 0
+    assert sum(1 for r in fast_sim.requests if r.method == "PUT") == 2 + 4  # RETRY_ATTEMPTS
+    assert fast_sim.stats()["creates"] == 1  # the failed upload created nothing
 
 
 # --- the task itself fails ----------------------------------------------------------------------
