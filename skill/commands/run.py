@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from skill import settings
 from skill.channels.base import Channel
@@ -94,6 +95,7 @@ def main(args: argparse.Namespace) -> int:
     # Step 0 needs no network and no key: the text is the templates' and the parser's words,
     # so it can go out before the process is set up to guard the key (protect_process below).
     step0 = acknowledge(request, prefs=_open_prefs, renderer=Renderer())
+    held = _HeldSignals()
     given = _write_now(channel, step0.reply)
 
     import asyncio
@@ -101,7 +103,7 @@ def main(args: argparse.Namespace) -> int:
     from skill.logs import protect_process
 
     protect_process(key)
-    return asyncio.run(_run(request, key, ends, channel, step0, given=given))
+    return asyncio.run(_run(request, key, ends, channel, step0, held, given=given))
 
 
 def _open_prefs() -> PreferenceStore:
@@ -122,20 +124,57 @@ def _write_now(channel: Channel, reply: Reply) -> bool:
     return False
 
 
+class _HeldSignals:
+    """SIGINT and SIGTERM between the first reply and the conversation's own handlers.
+
+    Once the acknowledgement is out, a stop must end with the interrupted message and
+    ``done`` (:mod:`skill.flow.interrupt`), but those handlers exist only once the loop
+    runs. Until then a stop is held here; :meth:`release` raises it again, which, once the
+    loop's handlers are in place, gives the interrupted message.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.caught: list[int] = []
+        self._previous: dict[int, Any] = {}
+        for sig in self.SIGNALS:
+            try:
+                self._previous[sig] = signal.signal(sig, self._hold)
+            except ValueError:  # not the main thread: signals keep their own handlers
+                continue
+
+    def _hold(self, signum: int, frame: object) -> None:
+        self.caught.append(signum)
+
+    def release(self) -> None:
+        """Stop holding, and raise again what was held (once a signal)."""
+        for sig, previous in self._previous.items():
+            if signal.getsignal(sig) == self._hold:  # nobody took over: back to before
+                signal.signal(sig, previous)
+        self._previous.clear()
+        caught, self.caught = list(dict.fromkeys(self.caught)), []
+        for signum in caught:
+            signal.raise_signal(signum)
+
+
 class _AfterAck:
     """``channel`` without the acknowledgement, which was given before the conversation ran.
 
     The conversation still yields it first (the interrupt handler learns the language from
-    it); this passes every other reply through.
+    it); this passes every other reply through. By then the conversation's signal handlers
+    are in place, so the signals held since the acknowledgement are released there.
     """
 
-    def __init__(self, channel: Channel, ack: Reply) -> None:
+    def __init__(self, channel: Channel, ack: Reply, held: _HeldSignals) -> None:
         self._channel = channel
         self._ack: Reply | None = ack
+        self._held = held
 
     async def send(self, reply: Reply) -> None:
         if reply is self._ack:
             self._ack = None
+            self._held.release()
             return
         await self._channel.send(reply)
 
@@ -149,25 +188,31 @@ async def _run(
     ends: settings.Endpoints,
     channel: Channel,
     step0: Acknowledgement,
+    held: _HeldSignals,
     *,
     given: bool,
 ) -> int:
     """The conversation after Step 0; ``given`` says whether its reply is already out."""
-    rest = _AfterAck(channel, step0.reply)
-    if given:
-        return await _converse(request, key, ends, rest, step0)
-    from skill.channels.remote import ChannelError
+    rest = _AfterAck(channel, step0.reply, held)
+    try:
+        if given:
+            return await _converse(request, key, ends, rest, step0)
+        from skill.channels.remote import ChannelError
 
-    try:
-        # A chat channel: the acknowledgement goes out before the IMA client is loaded.
-        await channel.send(step0.reply)
-    except ChannelError as exc:
-        await channel.aclose()
-        return _unreachable(exc)
-    try:
-        return await _converse(request, key, ends, rest, step0)
-    except ChannelError as exc:
-        return _unreachable(exc)
+        try:
+            # A chat channel: the acknowledgement goes out before the IMA client is loaded.
+            await channel.send(step0.reply)
+        except ChannelError as exc:
+            await channel.aclose()
+            return _unreachable(exc)
+        try:
+            return await _converse(request, key, ends, rest, step0)
+        except ChannelError as exc:
+            return _unreachable(exc)
+    finally:
+        # The conversation ended before its first reply came round (or raised): what is
+        # still held gets its default effect now, as if it had never been held.
+        held.release()
 
 
 def _unreachable(exc: Exception) -> int:

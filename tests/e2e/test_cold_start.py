@@ -10,6 +10,7 @@ back onto that path. They do not time anything (timings flake): ``bench/cold_sta
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,22 @@ def test_discord_ack_is_sent_before_the_ima_client_loads(
         "lang": "en",
     }
     assert loaded(record["modules"], NOT_BEFORE_CHAT_ACK) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_right_after_the_early_ack_still_gets_its_last_message(
+    fast_sim_server: SimServer, sim_env: SimEnv, signum: int
+) -> None:
+    # The ack now leaves while the rest is still loading, before the conversation's signal
+    # handlers exist: a stop in that gap must still end with the interrupted message and done.
+    command = [sys.executable, "-m", "skill", "run", "--format", "jsonl", "画一只猫"]
+    with subprocess.Popen(
+        command, env=sim_env(fast_sim_server), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        proc.send_signal(signum)
+        rest, err = proc.communicate(timeout=30)
+    kinds = [json.loads(line)["event"] for line in (first + rest).decode().splitlines()]
+    assert (proc.returncode, kinds) == (130, ["ack", "failure", "done"]), err.decode()[-2000:]
+    assert fast_sim_server.sim.stats()["creates"] == 0
