@@ -23,7 +23,8 @@ class ModelInfo:
     display_name: str
     #: Expected time, seconds (the skill card's table): the start notice and progress use it.
     eta_s: tuple[int, int]
-    #: Poll the task detail this often (seconds).
+    #: The skill card's fixed poll interval (seconds): used only when a caller asks for a
+    #: fixed schedule; by default polls follow the expected time (:mod:`skill.ima.polling`).
     poll_interval_s: float
     #: Send a progress message this often (seconds).
     progress_interval_s: float
@@ -101,6 +102,21 @@ MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 DEMO_TARGET_S = 5.0
 #: ``demo``: the key the built-in simulator accepts (not a real key; nothing is charged).
 DEMO_KEY = "ima_sim_demo_key"
+# --- polling by expectation (skill.ima.polling; bench/polling.py measures it) ----------------
+#: The first poll after a create: an instant rejection is reported at once.
+POLL_FIRST_S = 2.0
+#: Before the expected window opens, no two polls further apart than this.
+POLL_SPARSE_MAX_GAP_S = 15.0
+#: Inside the window the gap shrinks from the max to the min as the window runs out; the
+#: scale is the gap at the window's start before clamping (``scale * sqrt(time left share)``).
+POLL_DENSE_MIN_S = 2.0
+POLL_DENSE_MAX_S = 5.0
+POLL_DENSE_SCALE_S = 3.5
+#: No two polls closer than this (a checkpoint that close to another is skipped).
+POLL_MIN_GAP_S = 0.5
+#: Past the window the gap grows by this share of the time overdue, up to the cap.
+POLL_OVERDUE_GROWTH = 0.25
+POLL_OVERDUE_MAX_GAP_S = 15.0
 #: Progress messages never claim more than this before the server says done.
 PROGRESS_CAP_PERCENT = 95
 

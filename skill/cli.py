@@ -58,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
     run.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
     run.add_argument("--timeout", type=float, help="give up waiting after this many seconds")
-    run.add_argument("--poll-interval", type=float, help="poll the task this often (seconds)")
+    run.add_argument(
+        "--poll-interval",
+        type=float,
+        help="poll at this fixed interval (seconds); by default polls follow the expected time",
+    )
     run.add_argument("--out-dir", help="also download the image into this folder")
     run.add_argument(
         "--channel",
@@ -87,7 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--output-json", action="store_true")
     create.add_argument("--list-models", action="store_true")
     create.add_argument("--timeout", type=float)
-    create.add_argument("--poll-interval", type=float)
+    create.add_argument(
+        "--poll-interval",
+        type=float,
+        help="poll at this fixed interval (seconds); by default polls follow the expected time",
+    )
 
     models = sub.add_parser("models", help="the Nano Banana models, sizes, points and ratios")
     _add_key(models)

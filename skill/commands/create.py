@@ -36,6 +36,7 @@ from skill.ima import (
     ImaError,
     ModelUnavailable,
     TaskSnapshot,
+    schedule_for,
     validate_inputs,
 )
 from skill.ima.rules import check_model
@@ -55,7 +56,8 @@ class Request:
     extra: dict[str, Any]
     language: str
     timeout_s: float
-    poll_interval_s: float
+    #: A fixed interval when ``--poll-interval`` was given; None polls by the expected time.
+    poll_interval_s: float | None
     as_json: bool
 
 
@@ -118,7 +120,6 @@ def _check(args: argparse.Namespace) -> Request | int:
     except ConfigurationError as exc:
         report_failure(exc, as_json=as_json)
         return EXIT_USAGE
-    info = catalog.model_info(model_id)
     return Request(
         task_type=args.task_type,
         model_id=model_id,
@@ -129,7 +130,7 @@ def _check(args: argparse.Namespace) -> Request | int:
         extra=extra,
         language=args.language,
         timeout_s=args.timeout or catalog.TASK_TIMEOUT_S,
-        poll_interval_s=args.poll_interval or info.poll_interval_s,
+        poll_interval_s=args.poll_interval,
         as_json=as_json,
     )
 
@@ -182,7 +183,9 @@ async def run(
 
             result = await client.wait(
                 task_id,
-                poll_interval=req.poll_interval_s,
+                schedule=schedule_for(
+                    info, every_s=req.poll_interval_s, estimate=plan.expected_time
+                ),
                 timeout=req.timeout_s,
                 on_poll=on_poll,
             )

@@ -37,6 +37,7 @@ from skill.ima import (
     TaskTimeout,
     TooManyImages,
     UnsupportedOption,
+    schedule_for,
     validate_inputs,
 )
 from skill.intent import NOTICE_SIZE_CAPPED, Intent
@@ -229,7 +230,9 @@ class Conversation:
             self._clock,
             task_id,
             info,
-            poll_every_s=self.request.poll_interval_s or info.poll_interval_s,
+            schedule=schedule_for(
+                info, every_s=self.request.poll_interval_s, estimate=plan.expected_time
+            ),
             timeout_s=self.request.timeout_s or catalog.TASK_TIMEOUT_S,
         )
         async for item in watching:

@@ -28,7 +28,15 @@ from skill.events import Reply
 from skill.flow.cadence import ProgressPoint
 from skill.flow.download import download_image
 from skill.flow.task import Downloader, close_in_journal, save_picture, watch
-from skill.ima import BadRequest, ImaClient, ImaError, NetworkError, TaskFailed, TaskTimeout
+from skill.ima import (
+    BadRequest,
+    ImaClient,
+    ImaError,
+    NetworkError,
+    TaskFailed,
+    TaskTimeout,
+    schedule_for,
+)
 from skill.journal import DELIVERED, FAILED, JournalEntry, TaskJournal
 from skill.render import (
     Failure,
@@ -257,9 +265,10 @@ class Resumption:
             self._clock,
             entry.task_id,
             info,
-            poll_every_s=info.poll_interval_s,
+            schedule=schedule_for(info),
             timeout_s=self.request.timeout_s or catalog.TASK_TIMEOUT_S,
             already_s=already,
+            poll_at_once=True,
         )
         async for item in watching:
             if isinstance(item, ProgressPoint):

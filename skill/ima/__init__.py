@@ -35,6 +35,7 @@ from skill.ima.errors import (
     UnsupportedModel,
     UnsupportedOption,
 )
+from skill.ima.polling import ExpectedWindow, FixedEvery, PollSchedule, schedule_for
 from skill.ima.retry import RetryPolicy
 from skill.ima.rules import (
     ModelSummary,
@@ -58,6 +59,8 @@ __all__ = [
     "ConfigurationError",
     "CreditMismatch",
     "EndpointRefused",
+    "ExpectedWindow",
+    "FixedEvery",
     "ImaClient",
     "ImaError",
     "ImageFile",
@@ -72,6 +75,7 @@ __all__ = [
     "NoCreditRule",
     "OnPoll",
     "Plan",
+    "PollSchedule",
     "Price",
     "RateLimited",
     "ResponseTimeout",
@@ -93,6 +97,7 @@ __all__ = [
     "make_plan",
     "nano_banana_models",
     "price_table",
+    "schedule_for",
     "select_rule",
     "validate_image_file",
     "validate_inputs",

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,6 +37,7 @@ from skill.ima.errors import (
     TaskTimeout,
     api_error,
 )
+from skill.ima.polling import FixedEvery, PollSchedule, respect_hint
 from skill.ima.retry import RetryPolicy, parse_retry_after
 from skill.ima.rules import (
     ModelSummary,
@@ -60,6 +61,15 @@ DETAIL_PATH = "/open/v1/tasks/detail"
 UPLOAD_TOKEN_PATH = "/api/rest/oss/getuploadtoken"  # noqa: S105 -- a URL path, not a password
 
 OnPoll = Callable[[TaskSnapshot], "Awaitable[None] | None"]
+
+
+class _Answer(NamedTuple):
+    """A successful envelope's ``data``, and the server's ``Retry-After`` if it sent one."""
+
+    data: Any
+    retry_after_s: float | None
+
+
 _TREE = TypeAdapter(list[ProductNode])
 #: Errors worth another attempt of a safe request.
 _RETRYABLE = (NetworkError, RateLimited, ServerError)
@@ -126,13 +136,14 @@ class ImaClient:
         cached = self._lists.get(category)
         if cached is not None and now - cached[0] < catalog.PRODUCT_LIST_TTL_S:
             return cached[1]
-        data = await self._call(
+        answer = await self._call(
             "GET",
             self.endpoints.base_url + PRODUCT_LIST_PATH,
             safe=True,
             params={"app": "ima", "platform": "web", "category": category},
             headers=self._api_headers(),
         )
+        data = answer.data
         try:
             tree = _TREE.validate_python(data)
         except ValidationError:
@@ -174,13 +185,14 @@ class ImaClient:
     async def upload(self, image: ImageFile) -> str:
         """Upload one checked local image; its CDN URL (``fdl``)."""
         form = token_form(self._key, image, timestamp=int(time.time()), nonce=new_nonce())
-        data = await self._call(
+        answer = await self._call(
             "POST",
             self.endpoints.im_base_url + UPLOAD_TOKEN_PATH,
             safe=True,
             data=form,
             headers={"User-Agent": self._user_agent, "x-app-source": APP_SOURCE},
         )
+        data = answer.data
         try:
             token = UploadToken.model_validate(data)
         except ValidationError:
@@ -196,13 +208,15 @@ class ImaClient:
             raise MissingInputImage()
         body = create_request(plan, prompt, input_urls).model_dump(mode="json")
         try:
-            data = await self._call(
-                "POST",
-                self.endpoints.base_url + CREATE_PATH,
-                safe=False,
-                json=body,
-                headers=self._api_headers(),
-            )
+            data = (
+                await self._call(
+                    "POST",
+                    self.endpoints.base_url + CREATE_PATH,
+                    safe=False,
+                    json=body,
+                    headers=self._api_headers(),
+                )
+            ).data
         except NetworkError as exc:
             if not exc.request_sent:
                 raise
@@ -217,33 +231,47 @@ class ImaClient:
             raise MalformedResponse("the create answer had no task id", request_sent=True) from None
 
     async def detail(self, task_id: str) -> TaskSnapshot:
-        """One poll of the task."""
-        data = await self._call(
+        """One poll of the task. A ``Retry-After`` on the answer comes back as the snapshot's
+        ``retry_after_s``: the server's word on when to ask again."""
+        answer = await self._call(
             "POST",
             self.endpoints.base_url + DETAIL_PATH,
             safe=True,
             json={"task_id": task_id},
             headers=self._api_headers(),
         )
+        data = answer.data
         try:
             detail = TaskDetail.model_validate(data if data is not None else {})
         except ValidationError:
             raise MalformedResponse("the task detail came back in an unexpected shape") from None
-        return snapshot(task_id, detail)
+        return snapshot(task_id, detail, retry_after_s=answer.retry_after_s)
 
     async def wait(
         self,
         task_id: str,
         *,
-        poll_interval: float = catalog.NANO_BANANA_2.poll_interval_s,
+        schedule: PollSchedule | None = None,
+        poll_interval: float | None = None,
         timeout: float = catalog.TASK_TIMEOUT_S,
         on_poll: OnPoll | None = None,
     ) -> TaskResult:
         """Poll until done (:class:`TaskResult`), failed (:class:`TaskFailed`) or the deadline
-        (:class:`TaskTimeout`, carrying the task id so the result can be fetched later)."""
+        (:class:`TaskTimeout`, carrying the task id so the result can be fetched later).
+
+        Polls follow ``schedule`` (ages counted from this call; see :mod:`skill.ima.polling`),
+        or every ``poll_interval`` seconds, or by default the card's fixed interval; a
+        ``Retry-After`` on an answer is honoured on top.
+        """
+        if schedule is None:
+            schedule = FixedEvery(poll_interval or catalog.NANO_BANANA_2.poll_interval_s)
         start = self._clock.now()
         deadline = start + timeout
+        first = schedule.first()
+        if first > 0:
+            await self._clock.sleep(min(first, timeout))
         while True:
+            age = self._clock.now() - start
             snap = await self.detail(task_id)
             if on_poll is not None:
                 outcome = on_poll(snap)
@@ -264,7 +292,8 @@ class ImaClient:
             remaining = deadline - self._clock.now()
             if remaining <= 0:
                 raise TaskTimeout(task_id, self._clock.now() - start)
-            await self._clock.sleep(min(poll_interval, remaining))
+            next_age = respect_hint(schedule.after(age), age, snap.retry_after_s)
+            await self._clock.sleep(min(max(0.0, start + next_age - self._clock.now()), remaining))
 
     # --- transport ---------------------------------------------------------------------------
     def _api_headers(self) -> dict[str, str]:
@@ -276,7 +305,7 @@ class ImaClient:
             "User-Agent": self._user_agent,
         }
 
-    async def _call(self, method: str, url: str, *, safe: bool, **kwargs: Any) -> Any:
+    async def _call(self, method: str, url: str, *, safe: bool, **kwargs: Any) -> _Answer:
         """Send one request (retrying a safe one as the policy allows); the envelope's data."""
         attempt = 0
         while True:
@@ -314,7 +343,7 @@ class ImaClient:
         except httpx.TransportError as exc:
             raise NetworkError(f"{what}: connection failed ({type(exc).__name__})") from None
 
-    async def _once(self, method: str, url: str, **kwargs: Any) -> Any:
+    async def _once(self, method: str, url: str, **kwargs: Any) -> _Answer:
         path = urlsplit(url).path
         started = time.monotonic()
         response = await self._send(method, url, **kwargs)
@@ -340,7 +369,7 @@ class ImaClient:
             raise api_error(status, message, status, retry_after=retry_after)
         if envelope is None:
             raise MalformedResponse(f"{method} {path}: the answer was not the expected JSON")
-        return envelope.data
+        return _Answer(envelope.data, retry_after)
 
     async def _put(self, url: str, content: bytes, mime: str) -> None:
         """PUT the bytes to the upload URL, retried as the policy allows on network errors,

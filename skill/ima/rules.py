@@ -47,6 +47,8 @@ class Plan:
     params: dict[str, Any] = field(default_factory=dict)
     #: What the model offers, field -> option values (for messages and alternatives).
     offered: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The list's own expected-time tag (``EET``, e.g. "20~35s"): a hint for polling.
+    expected_time: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,7 @@ def make_plan(
         aspect_ratio=_text_or_none(params.get("aspect_ratio")),
         params=params,
         offered=offered,
+        expected_time=leaf.tag("EET"),
     )
 
 

@@ -28,6 +28,8 @@ class TaskSnapshot:
     error: str | None = None
     resource_status: int = 0
     status: str = ""
+    #: The server's ``Retry-After`` on this answer, seconds: do not ask again sooner.
+    retry_after_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,15 @@ def _failure(task_id: str, media: Media) -> TaskSnapshot:
     )
 
 
-def snapshot(task_id: str, detail: TaskDetail) -> TaskSnapshot:
+def snapshot(
+    task_id: str, detail: TaskDetail, *, retry_after_s: float | None = None
+) -> TaskSnapshot:
     """The state of a task by the rules of PROTOCOL.md section 3.
 
     Any media with resource_status 2 or 3, or status "failed", ends it as failed. It is done
     when every media has resource_status 1 and the first has a url (or watermark_url).
-    Otherwise, an empty ``medias`` included, it is still running.
+    Otherwise, an empty ``medias`` included, it is still running (and ``retry_after_s``, the
+    server's hint on when to ask again, is kept).
     """
     medias = detail.medias
     for media in medias:
@@ -89,4 +94,5 @@ def snapshot(task_id: str, detail: TaskDetail) -> TaskSnapshot:
         state="processing" if running else "pending",
         resource_status=first_status.resource_status if first_status else 0,
         status=first_status.status if first_status else "",
+        retry_after_s=retry_after_s,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from skill import catalog
 from skill.events import Reply
 from skill.flow import Request, State, converse
-from skill.ima import ImaClient
+from skill.ima import ImaClient, TaskSnapshot
 from skill.render import violations
 from skill.settings import Endpoints
 from skill.sim import SimTransport
@@ -52,22 +53,23 @@ async def test_zh_success_with_one_progress(world: World, talk: Talk) -> None:
     success = run.one("success")
     assert success.media is not None
     assert success.media.endswith(".png")
-    assert success.elapsed_s == 25  # polled every 5 s: seen done at 25 s
-    assert "实际 25s" in (success.text or "")
+    # Polled at 2 s, then 11 and 20 (sparse), then 23.5 (dense, in the 20-40 s window).
+    assert success.elapsed_s == 24
+    assert "实际 24s" in (success.text or "")
     assert success.media in (success.text or "")
     assert run.conversation.outcome.succeeded
     assert run.conversation.state is State.DONE
 
 
 async def test_a_short_task_gets_no_progress(world: World, talk: Talk) -> None:
-    world.sim.set_duration(NB2, 12)
+    world.sim.set_duration(NB2, 10)  # faster than expected: seen at the 11 s poll
     run = await talk("draw a cat")
     assert run.events == ["ack", "start", "success", "done"]
     assert run.one("ack").text == "OK! Drawing a cute cat for you 🐱"
 
 
 async def test_nb2_progress_every_15_seconds_then_almost_there(world: World, talk: Talk) -> None:
-    world.sim.set_duration(NB2, 58)
+    world.sim.set_duration(NB2, 55)  # overdue: seen at the 56.4 s poll, after backing off
     run = await talk("draw a robot")
     progress = run.all("progress")
     assert [p.elapsed_s for p in progress] == [15, 30, 45]
@@ -479,3 +481,39 @@ async def test_a_message_that_only_sets_the_model_remembers_it(world: World, tal
     assert back.one("ack").text == "💾 OK! Back to the default model from now on."
     assert world.prefs.get("default", "text_to_image") is None
     assert (await talk("draw a dog")).one("start").model == "Nano Banana 2"
+
+
+async def test_polls_follow_the_expected_window_and_the_lists_own_estimate(
+    world: World, talk: Talk, client: ImaClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    polled: list[float] = []
+    detail = client.detail
+
+    async def timed(task_id: str) -> TaskSnapshot:
+        polled.append(world.clock.now() - created[0])
+        return await detail(task_id)
+
+    created: list[float] = []
+    create = client.create
+
+    async def noted(*args: Any, **kwargs: Any) -> str:
+        task_id = await create(*args, **kwargs)
+        created.append(world.clock.now())
+        return task_id
+
+    monkeypatch.setattr(client, "detail", timed)
+    monkeypatch.setattr(client, "create", noted)
+    world.sim.set_duration(PRO, 61)
+    run = await talk("用 Pro 画一只猫")
+    assert run.events[-2:] == ["success", "done"]
+    # The live list says Pro takes "25~45s": its 25 s is polled on the way to the card's
+    # 60-120 s window (no gap over 15 s), which opens with a poll; then a dense poll sees it.
+    assert polled == [
+        2.0,
+        13.5,
+        25.0,
+        pytest.approx(36.67, abs=0.01),
+        pytest.approx(48.33, abs=0.01),
+        60.0,
+        pytest.approx(63.5),
+    ]
