@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     from skill.sim.core import Simulator
 
 PREFIX = "/_sim/"
-_CONTROL_PATHS = ("/_sim/faults", "/_sim/requests", "/_sim/stats", "/_sim/config", "/_sim/reset")
+_CONTROL_PATHS = (
+    "/_sim/faults",
+    "/_sim/requests",
+    "/_sim/stats",
+    "/_sim/tasks",
+    "/_sim/config",
+    "/_sim/reset",
+)
 _PRODUCTS_PREFIX = "/_sim/products/"
 
 
@@ -83,6 +90,9 @@ def _dispatch(sim: Simulator, method: str, path: str, request: SimRequest) -> Si
         return json_response(200, [r.as_dict() for r in sim.requests])
     if path == "/_sim/stats" and method == "GET":
         return json_response(200, sim.stats())
+    if path == "/_sim/tasks" and method == "GET":
+        now = sim.now()
+        return json_response(200, [task.summary(now) for task in sim.tasks.values()])
     if path.startswith(_PRODUCTS_PREFIX) and method == "PUT":
         category = path[len(_PRODUCTS_PREFIX) :]
         if not category:

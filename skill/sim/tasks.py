@@ -85,6 +85,23 @@ class SimTask:
             return "processing"
         return "done"
 
+    def summary(self, now: float) -> dict[str, Any]:
+        """What ``GET /_sim/tasks`` shows of this task at simulated second ``now``."""
+        return {
+            "id": self.id,
+            "model_id": self.order.model_id,
+            "task_type": self.order.task_type,
+            "prompt": self.order.prompt,
+            "size": self.order.size,
+            "aspect_ratio": self.order.aspect_ratio,
+            "credit": self.order.credit,
+            "started_at": self.started_at,
+            "duration": self.duration,
+            "phase": self.phase(now),
+            "outcome": self.outcome.name if self.outcome else None,
+            "polls": self.polls,
+        }
+
     def media_url(self, base_url: str) -> str:
         return f"{base_url}/_sim/media/{self.id}.png"
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from simkit import AUTH, LIST_QUERY, NB2, PRO, create_body, leaf_for
 
+from skill.clock import FakeClock
 from skill.sim import SimServer, SimTransport, Simulator
 from skill.sim.products import load_default_lists
 
@@ -166,3 +167,21 @@ def test_unknown_category_and_bad_query(client: httpx.Client) -> None:
 def test_unknown_route_is_404(client: httpx.Client) -> None:
     assert client.get("/open/v1/nothing").status_code == 404
     assert client.get("/_sim/nothing").status_code == 404
+
+
+def test_tasks_are_listed_with_what_they_were_asked(
+    client: httpx.Client, sim: Simulator, sim_clock: FakeClock
+) -> None:
+    assert client.get("/_sim/tasks").json() == []
+    made = _create(client, create_body(sim.product_lists, prompt="a fox [t1]", size="2K"))
+    client.post("/_sim/faults", json={"fault": "resource_failed", "match": "[t2]"})
+    failed = _create(client, create_body(sim.product_lists, prompt="a cat [t2]"))
+    sim_clock.advance(10)
+    listed = {t["id"]: t for t in client.get("/_sim/tasks").json()}
+    first, second = listed[made["data"]["id"]], listed[failed["data"]["id"]]
+    assert (first["prompt"], first["size"], first["model_id"]) == ("a fox [t1]", "2K", NB2)
+    assert (first["outcome"], second["outcome"]) == (None, "resource_failed")
+    assert second["prompt"] == "a cat [t2]"
+    assert first["phase"] == "processing"
+    assert first["started_at"] == 0
+    assert 20 <= first["duration"] <= 40
