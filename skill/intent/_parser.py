@@ -178,8 +178,7 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
     given = [v.strip() for v in images if isinstance(v, str) and v.strip()]
     urls = _take_urls(work) if "://" in work.norm else []
     input_images = tuple(dict.fromkeys([*given, *urls]))
-    # ASCII-only text has no Chinese: the check (a large character class) is skipped.
-    has_han = not work.norm.isascii() and lx.HAN.search(work.norm) is not None
+    has_han = lx.has_han(work.norm)
     has_latin = lx.LATIN.search(work.norm) is not None
     has_digit = lx.DIGIT.search(work.norm) is not None
     language = "zh" if has_han else "en"

@@ -10,6 +10,7 @@ pattern with word boundaries: this runs on every message.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # (subject key, Chinese words and emoji, English words). A word listed twice keeps its first
 # key, so the specific entries come first. English plurals are found by stripping -s/-es/-ies.
@@ -135,9 +136,15 @@ _NOT_BEFORE: dict[str, str] = {
     "龙": "虾",
 }
 
+
 # Longest first: at one position the longest word wins. Plain literals let `re` skip ahead
-# to candidate first characters quickly.
-_ZH_WORDS = re.compile("|".join(re.escape(w) for w in sorted(_ZH, key=len, reverse=True)))
+# to candidate first characters quickly. Compiled on first use (2 ms): an English message
+# never needs it.
+@cache
+def _zh_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in sorted(_ZH, key=len, reverse=True)))
+
+
 _EN_WORD = re.compile(r"[a-z]+")
 
 
@@ -164,7 +171,9 @@ def _first_english(text: str) -> tuple[int, str] | None:
 
 
 def _first_chinese(text: str) -> tuple[int, str] | None:
-    for match in _ZH_WORDS.finditer(text):
+    if text.isascii():
+        return None
+    for match in _zh_pattern().finditer(text):
         word, start, end = match.group(), match.start(), match.end()
         if start > 0 and text[start - 1] in _NOT_AFTER.get(word, ""):
             continue

@@ -37,3 +37,12 @@ def test_a_chinese_drawing_leaves_the_model_and_english_patterns_uncompiled() ->
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.stdout.strip() == "['ZH_REQUEST']", result.stderr
+
+
+def test_has_han_agrees_with_the_character_class_it_replaces() -> None:
+    han = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+    for code in range(0x10000):
+        char = chr(code)
+        assert lx.has_han(char) == bool(han.search(char)), hex(code)
+    assert lx.has_han("a cat 🐱 in 4K, please 猫")
+    assert not lx.has_han("a cat 🐱 in 4K, café")
