@@ -285,10 +285,15 @@ def _translations(lang: Lang) -> gettext.NullTranslations:
 
     Read with the standard library's reader, which Babel's own ``Translations`` extends: the
     same file and the same strings, without importing Babel's dates and numbers to get them.
+    Opened at its known place rather than searched for (``gettext.find`` loads the locale
+    module to expand language names); without it, the templates' English stands.
     """
-    return gettext.translation(
-        "messages", str(locales_dir()), languages=[LOCALES[lang]], fallback=True
-    )
+    catalog_file = locales_dir() / LOCALES[lang] / "LC_MESSAGES" / "messages.mo"
+    try:
+        with catalog_file.open("rb") as compiled:
+            return gettext.GNUTranslations(compiled)
+    except FileNotFoundError:
+        return gettext.NullTranslations()
 
 
 #: How the templates are read (and compiled: the template cache is keyed on these too).
