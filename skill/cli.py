@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeAlias
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -42,15 +43,11 @@ def _add_key(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ima-nano-banana",
-        description="Nano Banana images on the IMA Open API, with a conversation that never "
-        "leaves people waiting in silence.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+#: What ``add_subparsers`` returns (argparse names it privately).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
+
+def _add_run(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="the whole conversation for one chat message")
     _add_text_source(run)
     _add_key(run)
@@ -73,10 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--chat-id", help="Feishu chat to post in (with --channel feishu)")
     run.add_argument("--webhook-url", help="Discord webhook (with --channel discord)")
 
+
+def _add_parse(sub: Subparsers) -> None:
     parse = sub.add_parser("parse", help="show how a message is understood (no network)")
     _add_text_source(parse)
     parse.add_argument("--json", action="store_true", help="print the intent as JSON")
 
+
+def _add_create(sub: Subparsers) -> None:
     create = sub.add_parser("create", help="one generation without the conversation")
     _add_key(create)
     create.add_argument("--task-type", choices=("text_to_image", "image_to_image"))
@@ -97,11 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="poll at this fixed interval (seconds); by default polls follow the expected time",
     )
 
+
+def _add_models(sub: Subparsers) -> None:
     models = sub.add_parser("models", help="the Nano Banana models, sizes, points and ratios")
     _add_key(models)
     models.add_argument("--task-type", choices=("text_to_image", "image_to_image"))
     models.add_argument("--json", action="store_true")
 
+
+def _add_prefs(sub: Subparsers) -> None:
     prefs = sub.add_parser("prefs", help="show, set or clear saved model preferences")
     prefs_sub = prefs.add_subparsers(dest="prefs_command", metavar="ACTION")
     prefs_sub.required = True
@@ -114,17 +119,23 @@ def build_parser() -> argparse.ArgumentParser:
     p_clear = prefs_sub.add_parser("clear")
     p_clear.add_argument("--user-id")
 
+
+def _add_demo(sub: Subparsers) -> None:
     demo = sub.add_parser("demo", help="the whole conversation against the built-in simulator")
     demo.add_argument("text", nargs="?")
     demo.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
     demo.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
     demo.add_argument("--out-dir", default="out", help="where the picture is saved")
 
+
+def _add_sim(sub: Subparsers) -> None:
     sim = sub.add_parser("sim", help="serve the IMA simulator on loopback")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8765)
     sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
 
+
+def _add_resume(sub: Subparsers) -> None:
     resume = sub.add_parser("resume", help="deliver a task whose run died or timed out")
     _add_key(resume)
     resume.add_argument("task_id", nargs="?")
@@ -134,15 +145,51 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--timeout", type=float)
     resume.add_argument("--out-dir")
 
+
+def _add_tool_schema(sub: Subparsers) -> None:
     schema = sub.add_parser("tool-schema", help="the generate_image tool for agent frameworks")
     schema.add_argument("--format", choices=("openai", "anthropic", "both"), default="both")
 
+
+#: Each command and what adds its arguments, in the order ``--help`` lists them.
+_COMMANDS: dict[str, Callable[[Subparsers], None]] = {
+    "run": _add_run,
+    "parse": _add_parse,
+    "create": _add_create,
+    "models": _add_models,
+    "prefs": _add_prefs,
+    "demo": _add_demo,
+    "sim": _add_sim,
+    "resume": _add_resume,
+    "tool-schema": _add_tool_schema,
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``command``, only that command's arguments.
+
+    Building every command's arguments costs a few milliseconds that ``parse`` and ``run``'s
+    first reply should not pay (issue 7), so :func:`main` builds the one named; ``--help``,
+    a misspelt command and the tests get them all.
+    """
+    parser = argparse.ArgumentParser(
+        prog="ima-nano-banana",
+        description="Nano Banana images on the IMA Open API, with a conversation that never "
+        "leaves people waiting in silence.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, add in _COMMANDS.items():
+        if command is None or name == command:
+            add(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and of ``python -m skill``."""
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    named = words[0] if words and words[0] in _COMMANDS else None
+    args = build_parser(named).parse_args(words)
     module = importlib.import_module(f"skill.commands.{args.command.replace('-', '_')}")
     try:
         code: int = module.main(args)
