@@ -85,6 +85,9 @@ PRODUCT_LIST_TTL_S = 60.0
 TASK_TIMEOUT_S = 600.0
 #: One HTTP request may take this long before it counts as a network failure.
 HTTP_TIMEOUT_S = 30.0
+#: One client sends at most this many requests at once (and keeps as many connections);
+#: the rest wait their turn (one process may serve a thousand conversations).
+HTTP_MAX_IN_FLIGHT = 32
 #: Safe requests (product list, detail, upload token) are tried at most this many times.
 RETRY_ATTEMPTS = 4
 RETRY_BACKOFF_BASE_S = 0.5

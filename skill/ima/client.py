@@ -10,6 +10,7 @@ store the same file (HTTP PUT is idempotent) and cost nothing.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -106,10 +107,19 @@ class ImaClient:
         self._retry = retry or RetryPolicy()
         self._user_agent = user_agent
         self._timeout_s = timeout_s
+        # Requests beyond the cap wait here, not in the connection pool: one process serving many
+        # conversations (a busy group's bot) would otherwise queue hundreds of requests in the
+        # pool, whose bookkeeping grows with the queue and stalls the event loop.
+        self._in_flight = asyncio.Semaphore(catalog.HTTP_MAX_IN_FLIGHT)
+        limits = httpx.Limits(
+            max_connections=catalog.HTTP_MAX_IN_FLIGHT,
+            max_keepalive_connections=catalog.HTTP_MAX_IN_FLIGHT,
+        )
         self._http = httpx.AsyncClient(
-            transport=transport, timeout=timeout_s, follow_redirects=False
+            transport=transport, timeout=timeout_s, follow_redirects=False, limits=limits
         )
         self._lists: dict[str, tuple[float, list[ProductNode]]] = {}
+        self._list_locks: dict[str, asyncio.Lock] = {}
 
     def __repr__(self) -> str:
         return f"ImaClient(base_url={self.endpoints.base_url!r})"
@@ -131,11 +141,27 @@ class ImaClient:
 
     # --- the API ---------------------------------------------------------------------------
     async def product_list(self, category: str) -> list[ProductNode]:
-        """The product tree of a category, cached for ``catalog.PRODUCT_LIST_TTL_S``."""
-        now = self._clock.now()
+        """The product tree of a category, cached for ``catalog.PRODUCT_LIST_TTL_S``.
+
+        Conversations that need it at the same moment share one fetch.
+        """
+        cached = self._fresh_list(category)
+        if cached is not None:
+            return cached
+        lock = self._list_locks.setdefault(category, asyncio.Lock())
+        async with lock:
+            cached = self._fresh_list(category)
+            if cached is not None:
+                return cached
+            return await self._fetch_list(category)
+
+    def _fresh_list(self, category: str) -> list[ProductNode] | None:
         cached = self._lists.get(category)
-        if cached is not None and now - cached[0] < catalog.PRODUCT_LIST_TTL_S:
+        if cached is not None and self._clock.now() - cached[0] < catalog.PRODUCT_LIST_TTL_S:
             return cached[1]
+        return None
+
+    async def _fetch_list(self, category: str) -> list[ProductNode]:
         answer = await self._call(
             "GET",
             self.endpoints.base_url + PRODUCT_LIST_PATH,
@@ -333,11 +359,12 @@ class ImaClient:
         """One HTTP exchange, with transport failures turned into :class:`NetworkError`."""
         what = f"{method} {urlsplit(url).path}"
         try:
-            return await self._http.request(method, url, **kwargs)
+            async with self._in_flight:
+                return await self._http.request(method, url, **kwargs)
         except httpx.ConnectTimeout:
             raise ResponseTimeout(f"{what}: could not connect", request_sent=False) from None
         except httpx.TimeoutException:
-            raise ResponseTimeout(f"{what}: no answer within {self._timeout_s:.0f}s") from None
+            raise ResponseTimeout(f"{what}: no answer within {self._timeout_s:g}s") from None
         except httpx.ConnectError as exc:
             raise NetworkError(f"{what}: cannot connect ({exc})", request_sent=False) from None
         except httpx.TransportError as exc:
