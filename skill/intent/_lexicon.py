@@ -404,6 +404,10 @@ MAY_SIZE_PX = re.compile(r"512|1024|2048|4096|720p|1080p|1440p|2160p|4320p", _I)
 MAY_ORIENT_EN = re.compile(r"horizontal|vertical|wide|wallpaper|background|stor", _I)
 MAY_ORIENT_AMBIGUOUS = re.compile(r"landscape|portrait|square", _I)
 MAY_TASK_WORDS = re.compile(r"图|image|img|i2i|t2i|txt", _I)
+#: A match of EN_REQUEST that is not empty begins, at a chunk start, with a space (the start's
+#: own ``\s*``) or a Latin letter (every request word): a Chinese message that only names a
+#: model or a size ("用 Pro 画…,16:9,4K") never needs it.
+MAY_EN_REQUEST = re.compile(rf"(?:^|(?<=[{_MARKS}]))[\sa-z]", _I)
 
 # --- prompt clean-up ------------------------------------------------------------------------
 #: Runs on whitespace-collapsed text, so one optional space is all there is to take.

@@ -234,7 +234,7 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
 
     if has_han:
         work.cut(lx.ZH_REQUEST)
-    if has_latin:
+    if has_latin and lx.MAY_EN_REQUEST.search(work.norm):
         work.cut(lx.EN_REQUEST)
     prompt = _finish_prompt(work.orig)
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skill.intent import _lexicon as lx
 
@@ -46,3 +48,27 @@ def test_has_han_agrees_with_the_character_class_it_replaces() -> None:
         assert lx.has_han(char) == bool(han.search(char)), hex(code)
     assert lx.has_han("a cat 🐱 in 4K, please 猫")
     assert not lx.has_han("a cat 🐱 in 4K, café")
+
+
+WORDS = [
+    "please ",
+    "draw ",
+    "a ",
+    "Pro",
+    "画",
+    "一只猫",
+    ", ",
+    "\x00",
+    " ",
+    "4K",
+    "i ",
+    "HEY ",
+    "!",
+]
+
+
+@given(st.lists(st.sampled_from(WORDS)).map("".join) | st.text())
+def test_the_english_request_gate_never_hides_a_request(text: str) -> None:
+    # The gate may let through what EN_REQUEST does not match, never the reverse.
+    if any(m.end() > m.start() for m in lx.EN_REQUEST.finditer(text)):
+        assert lx.MAY_EN_REQUEST.search(text)
