@@ -30,11 +30,9 @@ from skill.ima import (
     ImaError,
     InvalidImage,
     ModelSummary,
-    NetworkError,
     Plan,
     TaskFailed,
     TaskSnapshot,
-    TaskTimeout,
     TooManyImages,
     UnsupportedOption,
     schedule_for,
@@ -353,7 +351,9 @@ class Conversation:
         if self._plan is not None and reason in MODEL_SIDE_REASONS:
             alts = alternatives(self._plan, self._summaries, reason=reason)
         task_id = self.outcome.task_id
-        may_arrive = task_id is not None and (isinstance(exc, (TaskTimeout, NetworkError)))
+        # Once the task exists, only the task's own failure ends it: after our deadline, a lost
+        # connection or an error while polling, it stays pending and resume can fetch it.
+        may_arrive = task_id is not None and not isinstance(exc, TaskFailed)
         if task_id is not None and isinstance(exc, TaskFailed):
             close_in_journal(self._journal, task_id, "failed", None)
         refused = isinstance(exc, ConfigurationError) and reason in (

@@ -32,9 +32,7 @@ from skill.ima import (
     BadRequest,
     ImaClient,
     ImaError,
-    NetworkError,
     TaskFailed,
-    TaskTimeout,
     schedule_for,
 )
 from skill.journal import DELIVERED, FAILED, JournalEntry, TaskJournal
@@ -245,11 +243,10 @@ class Resumption:
             text = render_extra(ResumeNothing(asked_for=True, gone=True), lang)
             yield Reply("failure", text=text, reason=GONE_REASON)
         except ImaError as exc:
-            # The task may still finish (our deadline, a lost connection, a refused key): it
-            # stays pending in the journal for another resume.
+            # The task may still finish (our deadline, a lost connection, a refused key, a
+            # server error): it stays pending in the journal for another resume.
             log.warning("resume of %s failed (%s): %s", entry.task_id, exc.reason, exc)
-            may = isinstance(exc, (TaskTimeout, NetworkError))
-            yield self._failure(Failure(exc.reason, may_still_arrive=may), exc.reason)
+            yield self._failure(Failure(exc.reason, may_still_arrive=True), exc.reason)
         except Exception:
             log.exception("unexpected error while resuming %s", entry.task_id)
             yield self._failure(Failure("unknown"), "unknown")

@@ -321,6 +321,25 @@ async def test_timeout_says_the_picture_may_still_arrive(world: World, talk: Tal
     assert world.clock.now() == pytest.approx(60)
 
 
+@pytest.mark.parametrize("fault", ["server_error", "rate_limited", "unauthorized"])
+async def test_an_error_while_polling_says_the_picture_may_still_arrive(
+    world: World, talk: Talk, fault: str
+) -> None:
+    # Each of these faults' reason is its own name.
+    # The task exists; only polling failed (retries spent, or a key revoked meanwhile): it
+    # stays pending in the journal, and the person is told it may still come.
+    world.sim.inject(fault, endpoint="detail", times=None)
+    run = await talk("draw a bird")
+    failure = run.one("failure")
+    assert failure.reason == fault
+    assert "may still arrive" in (failure.text or "")
+    task_id = run.conversation.outcome.task_id
+    assert task_id is not None
+    entry = world.journal.get(task_id)
+    assert entry is not None
+    assert entry.status == "pending"
+
+
 async def test_a_failed_task_is_finished_in_the_journal(world: World, talk: Talk) -> None:
     world.sim.inject("status_failed")
     run = await talk("draw a flower")
