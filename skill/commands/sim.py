@@ -43,6 +43,8 @@ def main(args: argparse.Namespace) -> int:
 
     from skill.sim import SimServer, Simulator  # only this command needs the simulator
 
+    # Handlers first: whoever reads the hint lines below may signal at once.
+    stop = _install_stop_handlers()
     try:
         server = SimServer(Simulator(speed=args.speed), host=host, port=args.port)
     except OSError as exc:
@@ -55,16 +57,17 @@ def main(args: argparse.Namespace) -> int:
         if args.speed != 1:
             hint += f" {ENV_TIME_SCALE}={args.speed:g}"
         print(hint, flush=True)
-        _wait_for_stop_signal()
+        while not stop.wait(STOP_CHECK_S):
+            pass
     return EXIT_INTERRUPTED
 
 
-def _wait_for_stop_signal() -> None:
-    """Block until SIGINT or SIGTERM.
+def _install_stop_handlers() -> threading.Event:
+    """An event set by SIGINT or SIGTERM.
 
-    Handlers are installed here rather than relying on Python's default Ctrl-C handling: a
+    Handlers are installed rather than relying on Python's default Ctrl-C handling: a
     process started in the background by a non-interactive shell inherits SIGINT *ignored*,
-    and would then never stop. The with-block around the caller closes the socket.
+    and would then never stop. The with-block around the wait closes the socket.
     """
     stop = threading.Event()
 
@@ -73,5 +76,4 @@ def _wait_for_stop_signal() -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
-    while not stop.wait(STOP_CHECK_S):
-        pass
+    return stop
