@@ -14,7 +14,13 @@ class JsonLinesChannel:
     so an agent polling the process sees every event the moment it happens."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream if stream is not None else sys.stdout
+        self._given = stream
+
+    @property
+    def _stream(self) -> TextIO:
+        # Looked up at each write, not at construction: ``run`` opens the channel before
+        # protect_process() wraps sys.stdout in the key-redacting stream.
+        return self._given if self._given is not None else sys.stdout
 
     async def send(self, reply: Reply) -> None:
         """Write and flush one line."""

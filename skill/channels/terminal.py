@@ -19,8 +19,14 @@ class TerminalChannel:
     """Prints each reply's text once, flushed; ``done`` prints nothing."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream if stream is not None else sys.stdout
+        self._given = stream
         self._first = True
+
+    @property
+    def _stream(self) -> TextIO:
+        # Looked up at each write, not at construction: ``run`` opens the channel before
+        # protect_process() wraps sys.stdout in the key-redacting stream.
+        return self._given if self._given is not None else sys.stdout
 
     async def send(self, reply: Reply) -> None:
         """Print one message (and, for a success, the picture's path or link at the end)."""

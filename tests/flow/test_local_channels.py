@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import sys
+
+import pytest
 
 from skill.channels.jsonl import JsonLinesChannel
 from skill.channels.terminal import TerminalChannel
@@ -61,3 +64,16 @@ async def test_terminal_points_at_the_link_when_nothing_was_saved() -> None:
     channel = TerminalChannel(stream)
     await channel.send(Reply("success", text="✅ Image generated!", media="https://cdn/x.png"))
     assert stream.getvalue().rstrip().endswith("🖼️ https://cdn/x.png")
+
+
+def test_without_a_stream_they_write_to_stdout_as_it_is_when_they_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # run opens its channel before protect_process() swaps sys.stdout for the redacting
+    # stream: a channel that kept the original stdout would write around the redaction.
+    channels = (JsonLinesChannel(), TerminalChannel())
+    later = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", later)
+    for channel in channels:
+        channel.write(REPLIES[0])
+    assert later.getvalue().count("萌萌的猫咪") == 2
