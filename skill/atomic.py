@@ -28,7 +28,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Box", "locked_json", "read_json", "write_json_atomic"]
+__all__ = [
+    "Box",
+    "CorruptJSON",
+    "exclusive_lock",
+    "locked_json",
+    "move_aside",
+    "parse_json",
+    "read_json",
+    "write_json_atomic",
+]
 
 T = TypeVar("T")
 
@@ -159,10 +168,12 @@ def read_json(path: Path, *, default: Callable[[], T]) -> T:
         return _read_under_lock(path, default())
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
+def write_json_atomic(path: Path, data: Any, *, mtime: float | None = None) -> None:
     """Write ``data`` as JSON to ``path``: temporary file in the same folder, fsync, rename.
 
     The caller holds the lock when other writers may exist (see :func:`locked_json`).
+    ``mtime`` (POSIX seconds), when given, becomes the file's modification time before the
+    rename, so a folder of such files can be filtered by age from ``stat`` alone.
     """
     ensure_private_dir(path.parent)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -173,6 +184,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
             os.fchmod(handle.fileno(), FILE_MODE)
             handle.write(text)
             handle.flush()
+            if mtime is not None:
+                os.utime(handle.fileno(), (mtime, mtime))
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -212,3 +225,11 @@ def locked_json(path: Path, *, default: Callable[[], T]) -> Iterator[Box[T]]:
         yield box
         if box.data != before:
             write_json_atomic(path, box.data)
+
+
+# Public names for callers that keep many small files under one lock of their own (the task
+# journal): they parse, lock and move aside exactly as the functions above do.
+CorruptJSON = _Corrupt
+parse_json = _parse
+move_aside = _move_aside
+exclusive_lock = _exclusive_lock
