@@ -122,4 +122,10 @@ def logs_dir(env: Mapping[str, str] | None = None) -> Path:
 
 
 def journal_path(env: Mapping[str, str] | None = None) -> Path:
+    """The task journal's folder: one file a task (see :mod:`skill.journal`)."""
+    return openclaw_home(env) / "memory" / "ima_tasks"
+
+
+def legacy_journal_path(env: Mapping[str, str] | None = None) -> Path:
+    """The previous release's single journal file, migrated into the folder on first use."""
     return openclaw_home(env) / "memory" / "ima_tasks.json"

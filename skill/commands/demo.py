@@ -79,6 +79,6 @@ async def _demo(text: str, lang: str, output_format: str, out_dir: Path) -> int:
                 client=client,
                 clock=clock,
                 prefs=PreferenceStore(Path(home) / "ima_prefs.json"),
-                journal=TaskJournal(Path(home) / "ima_tasks.json"),
+                journal=TaskJournal(Path(home) / "ima_tasks"),
             )
             return await deliver(conversation, channel)

@@ -3,16 +3,30 @@ proves nothing connected, and the canary checks."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tests.flow.runkit import RunResult as Events
 
 SKILL = [sys.executable, "-m", "skill"]
+
+
+def journal_files(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """The task journal under ``env``'s HOME as stored, by task id: every task file of its
+    folder (``~/.openclaw/memory/ima_tasks/{pending,finished}/``), a finished one winning."""
+    folder = Path(env["HOME"]) / ".openclaw" / "memory" / "ima_tasks"
+    tasks: dict[str, dict[str, Any]] = {}
+    for kind in ("pending", "finished"):
+        for path in sorted((folder / kind).glob("*.json")):
+            raw = json.loads(path.read_text("utf-8"))
+            tasks[raw["task_id"]] = raw
+    return tasks
 
 
 def cli(

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
 
 from skill import catalog
 from skill.sim import SimServer
-from tests.hardening.helpers import SKILL
+from tests.hardening.helpers import SKILL, journal_files
 
 
 def test_run_whose_reader_goes_away_stops_quietly_and_keeps_the_task(
@@ -35,5 +34,4 @@ def test_run_whose_reader_goes_away_stops_quietly_and_keeps_the_task(
     assert code == 130
     assert "Traceback" not in errors
     assert "Output closed by the reader" in errors
-    journal = json.loads((Path(env["HOME"]) / ".openclaw/memory/ima_tasks.json").read_text())
-    assert [task["status"] for task in journal["tasks"].values()] == ["pending"]
+    assert [task["status"] for task in journal_files(env).values()] == ["pending"]

@@ -8,14 +8,13 @@ import json
 import signal
 import subprocess
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from skill.sim import SimServer
 from tests.conftest import SimEnv
-from tests.hardening.helpers import SKILL, Events, cli, events
+from tests.hardening.helpers import SKILL, Events, cli, events, journal_files
 
 PRO = "gemini-3-pro-image"
 #: Simulated seconds a Pro task takes here: one real second at the fixture's speed (200x),
@@ -27,9 +26,7 @@ MAY_STILL_ARRIVE_EN = "The picture may still arrive"
 
 
 def journal(env: dict[str, str]) -> dict[str, Any]:
-    path = Path(env["HOME"]) / ".openclaw" / "memory" / "ima_tasks.json"
-    tasks: dict[str, Any] = json.loads(path.read_text("utf-8"))["tasks"]
-    return tasks
+    return journal_files(env)
 
 
 def resume(env: dict[str, str], *args: str) -> Events:

@@ -64,7 +64,7 @@ async def resume(
 
 @pytest.fixture
 def journal(tmp_path: Path) -> TaskJournal:
-    return TaskJournal(tmp_path / "ima_tasks.json")
+    return TaskJournal(tmp_path / "ima_tasks")
 
 
 async def test_a_pending_pro_task_is_polled_with_progress_and_delivered(

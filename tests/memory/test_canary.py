@@ -85,7 +85,7 @@ def test_canary_never_reaches_disk_or_streams_through_the_library(
         handler.flush()
     files = all_bytes_under(home)
     assert any(p.suffix == ".log" for p in files)  # the layer really wrote something
-    assert any(p.name == "ima_tasks.json" for p in files)
+    assert any(p.parent.name == "finished" and p.parent.parent.name == "ima_tasks" for p in files)
     assert "ima_***" in out
     assert "ima_***" in err
     _assert_clean({str(p): raw for p, raw in files.items()})
