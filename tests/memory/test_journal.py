@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -81,6 +82,10 @@ def test_record_get_finish_round_trip(tmp_path: Path) -> None:
     finished = tmp_path / "j" / "finished" / "t1.json"
     assert json.loads(finished.read_text("utf-8")) == asdict(done)
     assert finished.stat().st_mtime == (T0 + timedelta(seconds=30)).timestamp()
+    # Private: the prompts of a person live here.
+    for folder in (tmp_path / "j", tmp_path / "j" / "pending", tmp_path / "j" / "finished"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(finished.stat().st_mode) == 0o600
 
 
 def test_pending_is_newest_first_and_per_user(tmp_path: Path) -> None:
@@ -325,6 +330,32 @@ def test_every_task_file_name_is_one_plain_bounded_name(task_id: str) -> None:
 def test_different_task_ids_get_different_file_names(a: str, b: str) -> None:
     if a != b:
         assert task_file_name(a) != task_file_name(b)
+
+
+def test_writes_wait_while_another_holds_the_journal_lock(tmp_path: Path) -> None:
+    # Pruning reads an old finished file and then deletes it; a finish or record of the same
+    # task in between would be lost, so every change waits for the one lock.
+    from skill.atomic import exclusive_lock
+
+    folder = tmp_path / "j"
+    journal = TaskJournal(folder, now=Now(T0))
+    journal.record(entry("t1"))
+    with exclusive_lock(folder):
+        writers = [
+            threading.Thread(target=journal.finish, args=("t1",), kwargs={"status": "failed"}),
+            threading.Thread(target=journal.record, args=(entry("t2"),)),
+        ]
+        for t in writers:
+            t.start()
+        time.sleep(0.2)
+        assert not (folder / "finished" / "t1.json").exists()
+        assert not (folder / "pending" / "t2.json").exists()
+    for t in writers:
+        t.join(timeout=5)
+    got = journal.get("t1")
+    assert got is not None
+    assert got.status == "failed"
+    assert journal.get("t2") == entry("t2")
 
 
 def test_threads_recording_and_finishing_lose_nothing(tmp_path: Path) -> None:
