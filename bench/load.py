@@ -167,7 +167,7 @@ async def run_all(
                 (await control.post("/_sim/faults", json=body)).raise_for_status()
     clock = RealClock(speed)
     prefs = PreferenceStore(home / "prefs.json")
-    journal = TaskJournal(home / "journal.json")
+    journal = TaskJournal(home / "ima_tasks")
     lags: list[float] = []
     stop = asyncio.Event()
     beat = asyncio.create_task(heartbeat(lags, stop))

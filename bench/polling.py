@@ -75,7 +75,7 @@ async def simulated(model_id: str, durations: list[float], every_s: float | None
     polls: list[int] = []
     with tempfile.TemporaryDirectory() as tmp:
         prefs = PreferenceStore(Path(tmp) / "prefs.json")
-        journal = TaskJournal(Path(tmp) / "journal.json")
+        journal = TaskJournal(Path(tmp) / "ima_tasks")
         async with ImaClient(KEY, endpoints=loop, transport=SimTransport(sim), clock=clock) as c:
             for duration in durations:
                 sim.set_duration(model_id, duration)
@@ -108,7 +108,7 @@ async def loopback_overhead(runs: int) -> list[float]:
     with SimServer(sim) as server, tempfile.TemporaryDirectory() as tmp:
         ends = Endpoints(server.url, server.url)
         prefs = PreferenceStore(Path(tmp) / "prefs.json")
-        journal = TaskJournal(Path(tmp) / "journal.json")
+        journal = TaskJournal(Path(tmp) / "ima_tasks")
         clock = RealClock()
         async with ImaClient(KEY, endpoints=ends, clock=clock) as client:
             real_detail = client.detail

@@ -148,7 +148,7 @@ async def _play(cell: Cell, tmp: Path, picture: Path, caplog: pytest.LogCaptureF
                 client=client,
                 clock=clock,
                 prefs=PreferenceStore(tmp / "prefs.json"),
-                journal=TaskJournal(tmp / "journal.json"),
+                journal=TaskJournal(tmp / "ima_tasks"),
             )
             replies = await asyncio.wait_for(_collect(conversation), REAL_BOUND_S)
     return Played(

@@ -59,7 +59,7 @@ def world(sim: Simulator, sim_clock: FakeClock, tmp_path: Path) -> World:
         sim=sim,
         clock=sim_clock,
         prefs=PreferenceStore(tmp_path / "prefs.json"),
-        journal=TaskJournal(tmp_path / "journal.json"),
+        journal=TaskJournal(tmp_path / "ima_tasks"),
         tmp=tmp_path,
     )
 
