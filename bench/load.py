@@ -125,13 +125,13 @@ def start_simulator(speed: float) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the simulator did not start")
 
 
-async def heartbeat(lags: list[float], stop: asyncio.Event) -> None:
-    """How late a 10 ms sleep wakes up: the event loop's lag."""
+async def heartbeat(lags: list[tuple[float, float]], stop: asyncio.Event) -> None:
+    """How late a 10 ms sleep wakes up (the event loop's lag), and when (perf_counter)."""
     loop = asyncio.get_running_loop()
     while not stop.is_set():
         before = loop.time()
         await asyncio.sleep(HEARTBEAT_S)
-        lags.append(loop.time() - before - HEARTBEAT_S)
+        lags.append((time.perf_counter(), loop.time() - before - HEARTBEAT_S))
 
 
 async def one(
@@ -159,7 +159,7 @@ async def one(
 
 async def run_all(
     url: str, plans: list[Plan], speed: float, home: Path
-) -> tuple[list[Ended], list[float], float]:
+) -> tuple[list[Ended], list[float], list[float], float]:
     async with httpx.AsyncClient(base_url=url) as control:
         for p in plans:
             if p.fault:
@@ -168,7 +168,7 @@ async def run_all(
     clock = RealClock(speed)
     prefs = PreferenceStore(home / "prefs.json")
     journal = TaskJournal(home / "ima_tasks")
-    lags: list[float] = []
+    lags: list[tuple[float, float]] = []
     stop = asyncio.Event()
     beat = asyncio.create_task(heartbeat(lags, stop))
     await asyncio.sleep(0.2)  # a quiet baseline before the burst
@@ -178,7 +178,10 @@ async def run_all(
     wall = time.perf_counter() - started
     stop.set()
     await beat
-    return list(ended), lags, wall
+    # The first second holds the burst: a thousand messages arriving in the same instant,
+    # each parsed and acknowledged before the loop looks up again.
+    settled = [lag for at, lag in lags if at >= started + 1.0]
+    return list(ended), [lag for _, lag in lags], settled, wall
 
 
 def check(ended: list[Ended], tasks: list[dict[str, object]]) -> list[str]:
@@ -228,7 +231,7 @@ def main() -> int:
         gc.collect()
         before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         with tempfile.TemporaryDirectory() as tmp:
-            ended, lags, wall = asyncio.run(run_all(url, plans, args.speed, Path(tmp)))
+            ended, lags, settled, wall = asyncio.run(run_all(url, plans, args.speed, Path(tmp)))
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         tasks = httpx.get(f"{url}/_sim/tasks", timeout=30).json()
         stats = httpx.get(f"{url}/_sim/stats", timeout=30).json()
@@ -259,6 +262,12 @@ def main() -> int:
     print(
         f"  event-loop lag   : p50 {statistics.median(lags_ms):.1f} ms, p99 {p99:.1f} ms, "
         f"max {lags_ms[-1]:.1f} ms over {len(lags_ms)} beats (target p99 < {TARGET_LAG_P99_MS} ms)"
+    )
+    calm = sorted(x * 1000 for x in settled) or [0.0]
+    print(
+        f"  after the burst  : (from 1 s on, once the simultaneous arrivals are "
+        f"acknowledged) p99 {calm[min(len(calm) - 1, int(0.99 * len(calm)))]:.1f} ms, "
+        f"max {calm[-1]:.1f} ms"
     )
     print(f"  endings          : {dict(sorted(outcomes.items()))}")
     print(
