@@ -6,35 +6,24 @@ terminal can only point at: the saved file, or else the image link.
 
 from __future__ import annotations
 
-import sys
 from typing import TextIO
 
+from skill.channels.base import StreamChannel
 from skill.events import Reply
 
 #: Marks the line that stands for the picture a chat would show.
 PICTURE_MARK = "🖼️ "
 
 
-class TerminalChannel:
+class TerminalChannel(StreamChannel):
     """Prints each reply's text once, flushed; ``done`` prints nothing."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        self._given = stream
+        super().__init__(stream)
         self._first = True
 
-    @property
-    def _stream(self) -> TextIO:
-        # Looked up at each write, not at construction: ``run`` opens the channel before
-        # protect_process() wraps sys.stdout in the key-redacting stream.
-        return self._given if self._given is not None else sys.stdout
-
-    async def send(self, reply: Reply) -> None:
-        """Print one message (and, for a success, the picture's path or link at the end)."""
-        self.write(reply)
-
     def write(self, reply: Reply) -> None:
-        """:meth:`send`, without an event loop (``run`` gives its first reply this way, before
-        asyncio is even imported)."""
+        """Print one message (and, for a success, the picture's path or link at the end)."""
         if reply.event == "done" or not reply.text:
             return
         parts = [reply.text]
@@ -46,6 +35,3 @@ class TerminalChannel:
         self._stream.write(block + "\n" if self._first else "\n" + block + "\n")
         self._first = False
         self._stream.flush()
-
-    async def aclose(self) -> None:
-        """Nothing to release: the stream belongs to the caller."""
