@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench catalogs clean
+.PHONY: demo test lint typecheck layers pytest bench catalogs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/ima-nano-banana demo $(if $(TEXT),"$$TEXT",)
 
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) lint typecheck layers pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check skill tests bench
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The layering contract in pyproject.toml ([tool.importlinter]): no import runs upward.
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q
@@ -35,7 +39,7 @@ bench: $(STAMP)
 
 # The gettext cycle: extract template strings, merge them into both catalogs, compile.
 catalogs: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --omit-header templates
+	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-location --omit-header -k N_ templates skill/reasons.py
 	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d locales --statistics
 

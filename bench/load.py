@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py [--conversations 1000] [--speed 5]
 
-One process runs ``--conversations`` conversations concurrently (``converse``, sharing one
+One process runs ``--conversations`` conversations concurrently (``follow``, sharing one
 ``ImaClient``, one preference file and one task journal, as a Feishu bot does) against the
 simulator in its own process on 127.0.0.1, sped up ``--speed`` times (the conversations' clock
 runs at the same speed, so progress and polling keep their simulated cadence). Half ask for
@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from skill.clock import RealClock  # noqa: E402 -- after the path is set
-from skill.flow import Request, converse  # noqa: E402
-from skill.ima import ImaClient  # noqa: E402
-from skill.journal import TaskJournal  # noqa: E402
-from skill.prefs import PreferenceStore  # noqa: E402
-from skill.settings import Endpoints  # noqa: E402
+from skill.flow import Request  # noqa: E402
+from skill.flow.ack import acknowledge  # noqa: E402
+from skill.session import Session, job_for  # noqa: E402
+from skill.settings import Access, Endpoints  # noqa: E402
+from skill.store import FileStore  # noqa: E402
 
 KEY = "ima_bench_load_key"
 TARGET_RSS_MB = 200
@@ -134,25 +134,19 @@ async def heartbeat(lags: list[tuple[float, float]], stop: asyncio.Event) -> Non
         lags.append((time.perf_counter(), loop.time() - before - HEARTBEAT_S))
 
 
-async def one(
-    p: Plan, client: ImaClient, clock: RealClock, prefs: PreferenceStore, journal: TaskJournal
-) -> Ended:
+async def one(p: Plan, session: Session, store: FileStore) -> Ended:
     ended = Ended(p)
     started = time.perf_counter()
-    conversation = converse(
-        Request(p.text, user_id=f"user{p.number % 50}"),
-        client=client,
-        clock=clock,
-        prefs=prefs,
-        journal=journal,
-    )
+    request = Request(p.text, user_id=f"user{p.number % 50}")
+    step0 = acknowledge(request, prefs=lambda: store.prefs, renderer=session.renderer)
+    conversation = session.follow(job_for(request, step0), ack=step0.message)
     async for reply in conversation:
         ended.events.append(reply.event)
         if reply.event == "failure":
-            ended.reason = reply.reason
+            ended.reason = str(reply.reason)
         if reply.event == "success":
             ended.media = reply.media
-    ended.task_id = conversation.outcome.task_id
+    ended.task_id = conversation.job.task_id
     ended.seconds = time.perf_counter() - started
     return ended
 
@@ -166,15 +160,15 @@ async def run_all(
                 body = {"fault": p.fault, "endpoint": p.endpoint, "times": 1, "match": p.tag}
                 (await control.post("/_sim/faults", json=body)).raise_for_status()
     clock = RealClock(speed)
-    prefs = PreferenceStore(home / "prefs.json")
-    journal = TaskJournal(home / "ima_tasks")
+    store = FileStore.at(home)
     lags: list[tuple[float, float]] = []
     stop = asyncio.Event()
     beat = asyncio.create_task(heartbeat(lags, stop))
     await asyncio.sleep(0.2)  # a quiet baseline before the burst
     started = time.perf_counter()
-    async with ImaClient(KEY, endpoints=Endpoints(url, url), clock=clock) as client:
-        ended = await asyncio.gather(*(one(p, client, clock, prefs, journal) for p in plans))
+    access = Access(KEY, Endpoints(url, url))
+    async with Session.open(access, store=store, clock=clock) as session:
+        ended = await asyncio.gather(*(one(p, session, store) for p in plans))
     wall = time.perf_counter() - started
     stop.set()
     await beat

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 
 from skill import settings
-from skill.clock import Clock, RealClock
+from skill.clock import Clock
 from skill.events import Reply
 
 
@@ -32,6 +32,7 @@ async def generate(
     *,
     images: Sequence[str] = (),
     user_id: str = "default",
+    chat_id: str = "default",
     lang: str = "auto",
     timeout: float | None = None,
     poll_interval: float | None = None,
@@ -44,9 +45,9 @@ async def generate(
 
     ``text`` is the person's message as written (model, size and shape are read from it);
     ``images`` are local paths or https URLs of pictures to edit; ``user_id`` keys the saved
-    model preference; ``lang`` is ``"auto"``, ``"zh"`` or ``"en"``; ``timeout`` and
-    ``poll_interval`` are seconds; with ``out_dir`` the picture is also saved there and the
-    success reply carries its ``path``.
+    model preference (and, with ``chat_id``, the follow-up memory); ``lang`` is ``"auto"``,
+    ``"zh"`` or ``"en"``; ``timeout`` and ``poll_interval`` are seconds; with ``out_dir`` the
+    picture is also saved there and the success reply carries its ``path``.
 
     The key is ``api_key`` or ``IMA_API_KEY`` (from ``env``, default the process environment),
     which also supplies the endpoint overrides and ``HOME``. Without a key, or with an endpoint
@@ -54,39 +55,37 @@ async def generate(
     before anything is sent. ``clock`` replaces the real clock (tests).
     """
     # Imported here so `import skill` stays light (httpx, pydantic and jinja2 load on use).
-    from skill.flow import Request, converse
-    from skill.ima import ConfigurationError, EndpointRefused, ImaClient
-    from skill.journal import TaskJournal
-    from skill.prefs import PreferenceStore
-    from skill.render import lang_of
+    from skill.flow.ack import Request, acknowledge
+    from skill.ima import ConfigurationError, EndpointRefused
+    from skill.reasons import Reason
+    from skill.render import Renderer
+    from skill.session import Session, job_for, options_for
+    from skill.settings import Access
+    from skill.store import FileStore
 
     env = os.environ if env is None else env
-    key = settings.api_key(api_key, env)
-    if key is None:
-        raise ConfigurationError(settings.NO_KEY_MESSAGE, reason="unauthorized")
     try:
-        ends = settings.endpoints(env)
+        access = Access.from_env(api_key, env)
     except settings.EndpointRefused as exc:
         raise EndpointRefused(str(exc)) from None
-    clock = clock or RealClock(settings.time_scale(ends, env))
+    if access is None:
+        raise ConfigurationError("no API key: set IMA_API_KEY", reason=Reason.UNAUTHORIZED)
     request = Request(
         text=text,
         images=tuple(images),
         user_id=user_id,
+        chat_id=chat_id,
         lang=lang,
         timeout_s=timeout,
         poll_interval_s=poll_interval,
         out_dir=Path(out_dir) if out_dir is not None else None,
     )
-    # The client's own language (its error texts); the replies follow the message's language.
-    language = lang_of(lang) if lang != "auto" else "en"
-    async with ImaClient(key, endpoints=ends, clock=clock, language=language) as client:
-        conversation = converse(
-            request,
-            client=client,
-            clock=clock,
-            prefs=PreferenceStore(settings.prefs_path(env)),
-            journal=TaskJournal(settings.journal_path(env)),
-        )
-        async for reply in conversation:
+    store = FileStore.from_env(env)
+    renderer = Renderer()
+    step0 = acknowledge(request, prefs=lambda: store.prefs, renderer=renderer)
+    async with Session.open(
+        access, env=env, store=store, clock=clock, language=step0.lang, renderer=renderer
+    ) as session:
+        following = session.follow(job_for(request, step0), options_for(request), ack=step0.message)
+        async for reply in following:
             yield reply

@@ -58,7 +58,7 @@ class Box(Generic[T]):
     data: T
 
 
-class _Corrupt(Exception):
+class CorruptJSON(Exception):
     """The bytes on disk are not a JSON document of the expected type."""
 
 
@@ -80,9 +80,9 @@ def _parse(raw: bytes, expected: type) -> Any:
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _Corrupt(f"not JSON ({exc.__class__.__name__})") from exc
+        raise CorruptJSON(f"not JSON ({exc.__class__.__name__})") from exc
     if not isinstance(value, expected):
-        raise _Corrupt(f"top level is {type(value).__name__}, expected {expected.__name__}")
+        raise CorruptJSON(f"top level is {type(value).__name__}, expected {expected.__name__}")
     return value
 
 
@@ -94,7 +94,7 @@ def _load(path: Path, fallback: Any) -> tuple[Any, bool]:
         return fallback, False
     try:
         return _parse(raw, type(fallback)), False
-    except _Corrupt:
+    except CorruptJSON:
         return fallback, True
 
 
@@ -113,7 +113,7 @@ def _move_aside(path: Path, reason: str) -> Path | None:
     except OSError as exc:
         logger.error("could not move corrupt %s aside: %s", path.name, exc.__class__.__name__)
         return None
-    logger.warning("%s was unreadable (%s); kept as %s and treated as empty", path, reason, target)
+    logger.warning("%s was unreadable (%s); set aside as %s", path, reason, target)
     return target
 
 
@@ -146,7 +146,7 @@ def _read_under_lock(path: Path, fallback: T) -> T:
         return value  # type: ignore[no-any-return]  # same check as above
     try:
         _parse(path.read_bytes(), type(fallback))
-    except _Corrupt as exc:
+    except CorruptJSON as exc:
         _move_aside(path, str(exc))
     except FileNotFoundError:
         pass
@@ -229,7 +229,6 @@ def locked_json(path: Path, *, default: Callable[[], T]) -> Iterator[Box[T]]:
 
 # Public names for callers that keep many small files under one lock of their own (the task
 # journal): they parse, lock and move aside exactly as the functions above do.
-CorruptJSON = _Corrupt
 parse_json = _parse
 move_aside = _move_aside
 exclusive_lock = _exclusive_lock

@@ -94,12 +94,21 @@ RETRY_BACKOFF_BASE_S = 0.5
 RETRY_BACKOFF_CAP_S = 8.0
 #: A Retry-After longer than this is not waited for: the request fails as rate-limited.
 RETRY_AFTER_CAP_S = 30.0
+#: A create refused with 429 was not accepted, so it is tried once more after the server's
+#: Retry-After when that wait fits in this budget (seconds of the run's clock) ...
+CREATE_RETRY_BUDGET_S = 30.0
+#: ... or after this long when the server named no wait.
+CREATE_RETRY_WAIT_S = 1.0
 #: image_to_image accepts at most this many input images (the product list's maxLimit).
 MAX_INPUT_IMAGES = 14
 #: A local input image larger than this is refused before anything is sent.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: A result image larger than this is not saved by ``run --out-dir`` (the link still works).
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+#: A person's last job in a chat is remembered this long for follow-ups ("好的", "再来一张").
+FOLLOWUP_MEMORY_S = 24 * 3600.0
+#: Seen-event marks (deduplication of redelivered chat events) are kept this long.
+DEDUP_TTL_S = 24 * 3600.0
 #: ``demo``: the slowest model's longest expected time plays out in about this many real
 #: seconds (the simulator and the conversation's clock are sped up alike).
 DEMO_TARGET_S = 5.0
@@ -122,6 +131,11 @@ POLL_OVERDUE_GROWTH = 0.25
 POLL_OVERDUE_MAX_GAP_S = 15.0
 #: Progress messages never claim more than this before the server says done.
 PROGRESS_CAP_PERCENT = 95
+#: Past the expected maximum, progress thins out: one message every this many intervals ...
+PROGRESS_OVERDUE_EVERY = 2
+#: ... and from this multiple of the maximum on, one last "still working" note, then quiet
+#: until the picture or the deadline.
+PROGRESS_STILL_WORKING_AT = 2.0
 
 
 def model_info(model_id: str) -> ModelInfo:

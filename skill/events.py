@@ -1,47 +1,45 @@
-"""Reply events: what the conversation says, in the shape of ``run --format jsonl``.
+"""Events: what the conversation says, in the shape of ``run --format jsonl``.
 
-The JSON-lines contract of DESIGN.md: every run emits ``ack``, then ``start``, any number of
-``progress``, exactly one ``success`` or ``failure``, then ``done``. ``text`` is what the person
-reads, already localized. Channels (terminal, JSON lines, Feishu, Discord) consume these and
-know nothing of IMA.
+The JSON-lines contract (docs/contracts.md): every run emits ``ack``, then ``start``, any
+number of ``progress``, exactly one ``success`` or ``failure``, then ``done``. ``text`` is what
+the person reads, already localized. Channels and front doors consume these and know nothing
+of IMA.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
+
+from skill.reasons import Reason
 
 EventKind = Literal["ack", "start", "progress", "success", "failure", "done"]
 
-#: The failure reasons of the contract. A failure event carries exactly one of these.
-REASONS: tuple[str, ...] = (
-    "unauthorized",
-    "insufficient_points",
-    "subscription_required",
-    "invalid_attribute",
-    "credit_mismatch",
-    "attribute_mismatch",
-    "bad_request",
-    "unsupported_aspect_ratio",
-    "generation_failed",
-    "task_failed",
-    "timeout",
-    "network",
-    "rate_limited",
-    "server_error",
-    "missing_image",
-    "invalid_image",
-    "unsupported_model",
-    "unknown",
+#: The failure reasons of the contract, as the strings the JSON lines carry.
+REASONS: tuple[str, ...] = tuple(reason.value for reason in Reason)
+
+#: The JSON keys of an event, in the contract's order (``event`` first).
+_KEYS = (
+    "text",
+    "lang",
+    "model",
+    "credits",
+    "eta_s",
+    "percent",
+    "elapsed_s",
+    "media",
+    "path",
+    "reason",
 )
 
 
 @dataclass(frozen=True)
 class Reply:
-    """One message of the conversation.
+    """One event of the conversation.
 
     Fields that do not apply to an event kind stay ``None`` and are left out of its JSON.
-    ``path`` is the local file of the image when ``--out-dir`` was given.
+    ``path`` is the local file of the image when ``--out-dir`` was given: a terminal shows
+    it, a chat never does (the caption in ``text`` carries only the link).
     """
 
     event: EventKind
@@ -54,30 +52,29 @@ class Reply:
     elapsed_s: int | None = None
     media: str | None = None
     path: str | None = None
-    reason: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    reason: Reason | None = None
 
     def __post_init__(self) -> None:
-        if self.event == "failure" and self.reason not in REASONS:
-            raise ValueError(f"unknown failure reason: {self.reason!r}")
+        if self.reason is not None and not isinstance(self.reason, Reason):
+            # A reason given as its string: one of the contract's, or a ValueError.
+            object.__setattr__(self, "reason", Reason(self.reason))
+        if self.event == "failure" and self.reason is None:
+            raise ValueError("a failure needs its reason")
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of this event, in the contract's key order."""
         out: dict[str, Any] = {"event": self.event}
-        for key in (
-            "text",
-            "lang",
-            "model",
-            "credits",
-            "eta_s",
-            "percent",
-            "elapsed_s",
-            "media",
-            "path",
-            "reason",
-        ):
+        for key in _KEYS:
             value = getattr(self, key)
-            if value is not None:
-                out[key] = list(value) if isinstance(value, tuple) else value
-        out.update(self.extra)
+            if value is None:
+                continue
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, Reason):
+                value = value.value
+            out[key] = value
         return out
+
+
+#: The name the core uses: one event of ``follow``.
+Event = Reply

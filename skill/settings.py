@@ -26,7 +26,16 @@ ENV_TIME_SCALE = "IMA_TIME_SCALE"
 
 
 class EndpointRefused(ValueError):
-    """An endpoint override that is neither an official https host nor loopback."""
+    """An endpoint override that is neither an official https host nor loopback.
+
+    ``variable`` names the setting (``IMA_BASE_URL``), never its value.
+    """
+
+    variable: str = ""
+
+    def __init__(self, message: str, *, variable: str = "") -> None:
+        super().__init__(message)
+        self.variable = variable
 
 
 def is_loopback_host(host: str) -> bool:
@@ -44,16 +53,17 @@ def check_endpoint(url: str, *, variable: str) -> str:
     parts = urlsplit(url.strip())
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host:
-        raise EndpointRefused(f"{variable} must be an http(s) URL, got {url!r}")
+        raise EndpointRefused(f"{variable} must be an http(s) URL", variable=variable)
     if parts.username or parts.password:
-        raise EndpointRefused(f"{variable} must not carry credentials")
+        raise EndpointRefused(f"{variable} must not carry credentials", variable=variable)
     if is_loopback_host(host):
         return url.strip().rstrip("/")
     if parts.scheme == "https" and host in OFFICIAL_HOSTS:
         return url.strip().rstrip("/")
     raise EndpointRefused(
         f"{variable}={url!r} is refused: only the official IMA hosts over https "
-        "or a loopback address (127.0.0.1, ::1, localhost) are allowed"
+        "or a loopback address (127.0.0.1, ::1, localhost) are allowed",
+        variable=variable,
     )
 
 
@@ -87,10 +97,28 @@ def api_key(flag_value: str | None = None, env: Mapping[str, str] | None = None)
     return key or None
 
 
-NO_KEY_MESSAGE = (
-    "No API key: set IMA_API_KEY (for example: export IMA_API_KEY=ima_your_key); "
-    "get one at https://www.imaclaw.ai/imaclaw/apikey"
-)
+@dataclass(frozen=True)
+class Access:
+    """The key and the endpoints, as the settings give them (checked, never printed)."""
+
+    key: str
+    endpoints: Endpoints
+
+    def __repr__(self) -> str:
+        return f"Access(endpoints={self.endpoints!r})"  # never the key
+
+    @classmethod
+    def from_env(
+        cls, flag_key: str | None = None, env: Mapping[str, str] | None = None
+    ) -> Access | None:
+        """The access of ``env`` (default the process environment); ``None`` without a key.
+
+        Raises :class:`EndpointRefused` for an endpoint off the allowlist.
+        """
+        key = api_key(flag_key, env)
+        if key is None:
+            return None
+        return cls(key, endpoints(env))
 
 
 def time_scale(ends: Endpoints, env: Mapping[str, str] | None = None) -> float:
@@ -122,10 +150,5 @@ def logs_dir(env: Mapping[str, str] | None = None) -> Path:
 
 
 def journal_path(env: Mapping[str, str] | None = None) -> Path:
-    """The task journal's folder: one file a task (see :mod:`skill.journal`)."""
+    """The task journal's folder: one file a job (see :mod:`skill.store.journal`)."""
     return openclaw_home(env) / "memory" / "ima_tasks"
-
-
-def legacy_journal_path(env: Mapping[str, str] | None = None) -> Path:
-    """The previous release's single journal file, migrated into the folder on first use."""
-    return openclaw_home(env) / "memory" / "ima_tasks.json"

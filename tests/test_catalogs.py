@@ -20,9 +20,16 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def template_msgids() -> set[str]:
+    """Every message id `make catalogs` extracts: the templates and the reason table."""
     with open(ROOT / "babel.cfg", encoding="utf-8") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    found = extract_from_dir(str(templates_dir()), method_map, options_map)
+    found = list(extract_from_dir(str(templates_dir()), method_map, options_map))
+    found += extract_from_dir(
+        str(ROOT / "skill"),
+        [("**/reasons.py", "python")],
+        {"**/reasons.py": {}},
+        keywords={"N_": None},
+    )
     return {message for _file, _line, message, _comments, _context in found if message}
 
 

@@ -11,7 +11,7 @@ import pytest
 from jinja2.bccache import bc_magic
 
 from skill._jinja_cache import QuietBytecodeCache, cache_for
-from skill.render import _environment
+from skill.render.templates import environment as _environment
 
 OPTIONS: dict[str, Any] = {"trim_blocks": True}
 

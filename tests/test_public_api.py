@@ -29,7 +29,6 @@ def test_the_client_contract_is_exported() -> None:
         "ImaClient",
         "Plan",
         "TaskSnapshot",
-        "TaskResult",
         "RetryPolicy",
         "ImaError",
         "ApiError",

@@ -1,7 +1,8 @@
 """What the commands that reach IMA share: the key and endpoints, and one-line failure text.
 
-Each refuses to start without a key or with an endpoint off the allowlist, before anything is
-sent. Failures are told in one plain line on stderr, chosen by the error's ``reason``.
+Each line a person reads here comes from the templates (``hint.j2``, ``usage.j2``) in their
+language; the technical detail (for whoever runs the command) follows in parentheses. Nothing
+here imports the IMA client, so ``run`` can check its arguments before httpx is loaded.
 """
 
 from __future__ import annotations
@@ -10,57 +11,44 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from skill import catalog, settings
+from skill import settings
+from skill.exits import EXIT_USAGE
+from skill.reasons import Reason
+from skill.render import Hint, Renderer, Usage, UsageProblem
 
 if TYPE_CHECKING:
-    # Annotations only: `run` checks its key here before the IMA client (httpx, pydantic)
-    # is imported, so that its first reply does not wait for them.
     from skill.ima import ImaError
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-#: A plain sentence for each failure reason (the detail follows in parentheses).
-HINTS: dict[str, str] = {
-    "unauthorized": (
-        f"The API key is invalid or unauthorized; get a new one at {catalog.API_KEY_URL}"
-    ),
-    "insufficient_points": (
-        f"Not enough points to create this task; buy credits at {catalog.SUBSCRIPTION_URL}"
-    ),
-    "subscription_required": (
-        f"This model needs a higher subscription plan: {catalog.SUBSCRIPTION_URL}"
-    ),
-    "invalid_attribute": "Configuration error, please try again later",
-    "credit_mismatch": "Points calculation error; the price list may have just changed",
-    "attribute_mismatch": "Model parameters incompatible; try another model",
-    "bad_request": "Image parameter error; adjust the size or aspect ratio",
-    "unsupported_aspect_ratio": "This aspect ratio is not offered by the model",
-    "generation_failed": "Image generation failed; try another model",
-    "task_failed": "Generation unsuccessful; try a different model",
-    "timeout": "Generation took too long; the task may still finish",
-    "network": "Network connection unstable; check the network and retry",
-    "rate_limited": "Too many requests; please wait a moment",
-    "server_error": "The IMA service had a problem; please try again",
-    "missing_image": "An input image is missing",
-    "invalid_image": "An input image cannot be used",
-    "unsupported_model": "Only Nano Banana models are supported",
-    "unknown": "Image generation encountered an issue; please try again",
-}
+_renderer = Renderer()
 
 
-def hint(reason: str) -> str:
-    return HINTS.get(reason, HINTS["unknown"])
+def hint_line(
+    reason: Reason, lang: str = "en", *, no_key: bool = False, exc: ImaError | None = None
+) -> str:
+    """The reason's sentence as one terminal line (``error: ...``), in ``lang``; the details
+    of ``exc`` (the options a model offers, what is wrong with a picture) when given."""
+    hint = Hint(
+        reason,
+        no_key=no_key,
+        offered=tuple(getattr(exc, "allowed", ()) or ()),
+        field=getattr(exc, "field", None),
+        image_problem=getattr(exc, "why", None),
+    )
+    return _renderer.render(hint, lang)
 
 
-def failure_line(exc: ImaError) -> str:
+def usage_line(problem: UsageProblem, lang: str = "en", *, name: str | None = None) -> str:
+    """One line for a command line that cannot run as given."""
+    return _renderer.render(Usage(problem, name=name), lang)
+
+
+def failure_line(exc: ImaError, lang: str = "en") -> str:
     """One line: the plain hint, then what exactly went wrong."""
     detail = str(exc)
     task_id = getattr(exc, "task_id", None)
     if task_id and task_id not in detail:
         detail += f"; task {task_id}"
-    return f"error: {hint(exc.reason)} ({detail})"
+    return f"{hint_line(exc.reason, lang, exc=exc)} ({detail})"
 
 
 def error_json(reason: str, message: str, **extra: Any) -> str:
@@ -70,32 +58,43 @@ def error_json(reason: str, message: str, **extra: Any) -> str:
     )
 
 
-def report_failure(exc: ImaError, *, as_json: bool) -> None:
-    print(failure_line(exc), file=sys.stderr)
+def report_failure(exc: ImaError, *, as_json: bool, lang: str = "en") -> None:
+    print(failure_line(exc, lang), file=sys.stderr)
     if as_json:
         extra: dict[str, Any] = {}
         if task_id := getattr(exc, "task_id", None):
             extra["task_id"] = task_id
         if isinstance(code := getattr(exc, "code", None), int):
             extra["code"] = code
-        print(error_json(exc.reason, str(exc), **extra), flush=True)
+        print(error_json(exc.reason.value, str(exc), **extra), flush=True)
 
 
-def usage_failure(message: str, *, as_json: bool, reason: str = "bad_request") -> int:
-    """Report bad usage or bad input; the exit code to return."""
-    print(f"error: {message}", file=sys.stderr)
+def usage_failure(
+    line: str, *, as_json: bool, reason: Reason = Reason.BAD_REQUEST, detail: str | None = None
+) -> int:
+    """Report bad usage or bad input (``line`` already rendered); the exit code to return."""
+    print(line, file=sys.stderr)
     if as_json:
-        print(error_json(reason, message), flush=True)
+        print(error_json(reason.value, detail or line), flush=True)
     return EXIT_USAGE
 
 
-def resolve_access(flag_key: str | None, *, as_json: bool) -> tuple[str, settings.Endpoints] | int:
+def resolve_access(
+    flag_key: str | None, *, as_json: bool, lang: str = "en"
+) -> tuple[str, settings.Endpoints] | int:
     """The key and the endpoints, or the exit code after a one-line reason (nothing sent)."""
     key = settings.api_key(flag_key)
     if key is None:
-        return usage_failure(settings.NO_KEY_MESSAGE, as_json=as_json, reason="unauthorized")
+        return usage_failure(
+            hint_line(Reason.UNAUTHORIZED, lang, no_key=True),
+            as_json=as_json,
+            reason=Reason.UNAUTHORIZED,
+            detail="no API key: set IMA_API_KEY",
+        )
     try:
         ends = settings.endpoints()
     except settings.EndpointRefused as exc:
-        return usage_failure(str(exc), as_json=as_json)
+        return usage_failure(
+            usage_line("endpoint_refused", lang, name=exc.variable), as_json=as_json
+        )
     return key, ends

@@ -1,8 +1,9 @@
 """``create``: one generation without the conversation (the vendor script's interface).
 
-Progress goes to stderr; with ``--output-json`` stdout holds exactly one JSON object, the
-result or ``{"error": {"reason", "message", ...}}``. Exit codes: 0 the image was made;
-1 the API or the generation failed; 2 bad usage or bad input (no key, an endpoint off the
+The job goes through :func:`skill.flow.follow` like every other: the start notice and progress
+go to stderr (in ``--language``), and with ``--output-json`` stdout holds exactly one JSON
+object, the result or ``{"error": {"reason", "message", ...}}``. Exit codes: 0 the image was
+made; 1 the API or the generation failed; 2 bad usage or bad input (no key, an endpoint off the
 allowlist, a model that is not Nano Banana, an option the model does not offer, a broken
 image), in which case nothing billable was sent.
 """
@@ -19,28 +20,25 @@ from typing import Any
 
 import httpx
 
-from skill import catalog, settings
-from skill.clock import Clock, RealClock
+from skill import catalog
+from skill.clock import Clock
 from skill.commands._access import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
+    hint_line,
     report_failure,
     resolve_access,
     usage_failure,
+    usage_line,
 )
 from skill.commands.models import print_models
-from skill.ima import (
-    ConfigurationError,
-    ImaClient,
-    ImaError,
-    ModelUnavailable,
-    TaskSnapshot,
-    schedule_for,
-    validate_inputs,
-)
+from skill.exits import EXIT_OK, EXIT_USAGE
+from skill.flow import Options
+from skill.ima import ConfigurationError, TaskSnapshot, validate_inputs
 from skill.ima.rules import check_model
+from skill.job import Job, JobRequest
 from skill.logs import protect_process
+from skill.reasons import Reason
+from skill.session import Session
+from skill.settings import Access
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,7 @@ class Request:
     images: list[str]
     extra: dict[str, Any]
     language: str
+    user_id: str
     timeout_s: float
     #: A fixed interval when ``--poll-interval`` was given; None polls by the expected time.
     poll_interval_s: float | None
@@ -64,7 +63,7 @@ class Request:
 def main(args: argparse.Namespace) -> int:
     """Run one generation from the command line."""
     as_json: bool = args.output_json
-    access = resolve_access(args.api_key, as_json=as_json)
+    access = resolve_access(args.api_key, as_json=as_json, lang=args.language)
     if isinstance(access, int):
         return access
     key, ends = access
@@ -75,50 +74,47 @@ def main(args: argparse.Namespace) -> int:
     checked = _check(args)
     if isinstance(checked, int):
         return checked
-    clock = RealClock(settings.time_scale(ends))
-    return asyncio.run(run(key, ends, checked, clock=clock))
+    return asyncio.run(run(Access(key, ends), checked))
 
 
 def _check(args: argparse.Namespace) -> Request | int:
     """The request, or an exit code after a one-line reason. No network here."""
     as_json: bool = args.output_json
+    lang: str = args.language
+
+    def refuse(
+        problem: Any, *, name: str | None = None, reason: Reason = Reason.BAD_REQUEST
+    ) -> int:
+        return usage_failure(usage_line(problem, lang, name=name), as_json=as_json, reason=reason)
+
     if not args.task_type:
-        return usage_failure(
-            "--task-type is required (text_to_image or image_to_image)", as_json=as_json
-        )
+        return refuse("task_type_required")
     prompt = (args.prompt or "").strip()
     if not prompt:
-        return usage_failure("--prompt is required", as_json=as_json)
+        return refuse("prompt_required")
     model_id: str = args.model_id or catalog.DEFAULT_MODEL_ID
     images: list[str] = list(args.input_images or [])
     extra: dict[str, Any] = {}
     if args.extra_params:
         try:
             parsed = json.loads(args.extra_params)
-        except json.JSONDecodeError as exc:
-            return usage_failure(f"--extra-params is not valid JSON ({exc.msg})", as_json=as_json)
+        except json.JSONDecodeError:
+            return refuse("extra_params_json")
         if not isinstance(parsed, dict):
-            return usage_failure("--extra-params must be a JSON object", as_json=as_json)
+            return refuse("extra_params_object")
         extra = parsed
     for flag, value in (("--timeout", args.timeout), ("--poll-interval", args.poll_interval)):
         if value is not None and not (math.isfinite(value) and value > 0):
-            return usage_failure(f"{flag} must be a positive number of seconds", as_json=as_json)
+            return refuse("not_positive", name=flag)
     if args.task_type == "text_to_image" and images:
-        return usage_failure(
-            "--input-images is for image_to_image (use --task-type image_to_image)",
-            as_json=as_json,
-        )
+        return refuse("images_need_i2i")
     try:
         check_model(args.task_type, model_id)
         if args.task_type == "image_to_image" and not images:
-            return usage_failure(
-                "image_to_image needs --input-images (a file or an https URL)",
-                as_json=as_json,
-                reason="missing_image",
-            )
+            return refuse("i2i_needs_images", reason=Reason.MISSING_IMAGE)
         validate_inputs(images)
     except ConfigurationError as exc:
-        report_failure(exc, as_json=as_json)
+        report_failure(exc, as_json=as_json, lang=lang)
         return EXIT_USAGE
     return Request(
         task_type=args.task_type,
@@ -129,6 +125,7 @@ def _check(args: argparse.Namespace) -> Request | int:
         images=images,
         extra=extra,
         language=args.language,
+        user_id=args.user_id,
         timeout_s=args.timeout or catalog.TASK_TIMEOUT_S,
         poll_interval_s=args.poll_interval,
         as_json=as_json,
@@ -140,69 +137,56 @@ def _say(text: str) -> None:
 
 
 async def run(
-    key: str,
-    ends: settings.Endpoints,
+    access: Access,
     req: Request,
     *,
-    clock: Clock,
+    clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
-    """Plan, upload, create once, wait; print the result. The exit code."""
-    info = catalog.model_info(req.model_id)
-    try:
-        async with ImaClient(
-            key, endpoints=ends, transport=transport, language=req.language, clock=clock
-        ) as client:
-            plan = await client.plan(
-                req.task_type,
-                req.model_id,
-                size=req.size,
-                aspect_ratio=req.aspect_ratio,
-                extra=req.extra,
-            )
-            urls: list[str] = []
-            if req.images:
-                _say(f"Preparing {len(req.images)} input image(s)…")
-                urls = await client.prepare_inputs(req.images)
-            _say(
-                f"Creating task… {plan.model_name}, {plan.size}, {plan.aspect_ratio}, "
-                f"{plan.credit} points"
-            )
-            started = clock.now()
-            task_id = await client.create(plan, req.prompt, input_urls=urls)
-            low, high = info.eta_s
-            _say(f"Task {task_id} created; waiting (usually {low}–{high}s)…")
-            next_report = info.progress_interval_s
+    """Plan, upload, create once, wait (all through :func:`skill.flow.follow`); print the
+    result. The exit code."""
+    job = Job(
+        request=JobRequest(
+            task_type=req.task_type,
+            model_id=req.model_id,
+            size=req.size,
+            aspect_ratio=req.aspect_ratio,
+            prompt=req.prompt,
+            input_images=tuple(req.images),
+            language=req.language,
+            user_id=req.user_id,
+            extra_params=req.extra,
+        )
+    )
+    options = Options(timeout_s=req.timeout_s, poll_interval_s=req.poll_interval_s)
+    async with Session.open(
+        access, clock=clock, transport=transport, language=req.language
+    ) as session:
+        following = session.follow(job, options, acknowledged=True)
+        elapsed_s: float | None = None
+        async for event in following:
+            if event.event in ("start", "progress", "success") and event.text:
+                _say(event.text)
+            if event.event == "success":
+                elapsed_s = event.elapsed_s
+        if following.outcome.succeeded and following.result is not None:
+            return _print_result(following.job, following.result, elapsed_s, req.as_json)
+        exc = following.error
+        reason = following.outcome.reason or Reason.UNKNOWN
+        if exc is not None:
+            report_failure(exc, as_json=req.as_json, lang=req.language)
+        else:
+            usage_failure(hint_line(reason, req.language), as_json=req.as_json, reason=reason)
+        return following.outcome.exit_code
 
-            def on_poll(snap: TaskSnapshot) -> None:
-                nonlocal next_report
-                elapsed = clock.now() - started
-                if snap.state in ("pending", "processing") and elapsed >= next_report:
-                    _say(f"Waiting… {elapsed:.0f}s ({snap.state})")
-                    next_report += info.progress_interval_s
 
-            result = await client.wait(
-                task_id,
-                schedule=schedule_for(
-                    info, every_s=req.poll_interval_s, estimate=plan.expected_time
-                ),
-                timeout=req.timeout_s,
-                on_poll=on_poll,
-            )
-            elapsed_s = round(clock.now() - started, 1)
-    except ModelUnavailable as exc:
-        report_failure(exc, as_json=req.as_json)
-        return EXIT_FAILED
-    except ConfigurationError as exc:
-        report_failure(exc, as_json=req.as_json)
-        return EXIT_USAGE
-    except ImaError as exc:
-        report_failure(exc, as_json=req.as_json)
-        return EXIT_FAILED
-    _say(f"Done in {elapsed_s:.0f}s")
-    if req.as_json:
+def _print_result(job: Job, result: TaskSnapshot, elapsed_s: float | None, as_json: bool) -> int:
+    plan = job.plan
+    if plan is None:  # a made picture was planned
+        raise RuntimeError("a picture without its plan")
+    if as_json:
         out = {
-            "task_id": result.task_id,
+            "task_id": job.task_id,
             "url": result.url,
             "cover_url": result.cover_url,
             "model_id": plan.model_id,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from skill import catalog
 from skill.channels.base import Channel
-from skill.cli import EXIT_USAGE
+from skill.exits import EXIT_USAGE
 
 #: The message used when none is given, per language.
 DEFAULT_TEXT = {
@@ -43,42 +43,38 @@ def main(args: argparse.Namespace) -> int:
 
 async def _demo(text: str, lang: str, output_format: str, out_dir: Path) -> int:
     from skill.clock import RealClock
-    from skill.flow.deliver import deliver
-    from skill.flow.driver import Request, converse
-    from skill.ima import ImaClient
-    from skill.intent import parse
-    from skill.journal import TaskJournal
-    from skill.prefs import PreferenceStore
-    from skill.render import DemoBanner, lang_of, render
-    from skill.settings import Endpoints
+    from skill.deliver import deliver
+    from skill.flow.ack import Request, acknowledge
+    from skill.render import DemoBanner, Renderer
+    from skill.session import Session, job_for, options_for
+    from skill.settings import Access, Endpoints
     from skill.sim import SimServer, Simulator
+    from skill.store import FileStore
 
     speed = demo_speed()
-    shown = lang_of(lang if lang in ("zh", "en") else parse(text).language)
-    banner = render(DemoBanner(speed, said=text), shown)
-    channel: Channel
-    if output_format == "jsonl":
-        from skill.channels.jsonl import JsonLinesChannel
+    renderer = Renderer()
+    request = Request(text=text, lang=lang, out_dir=out_dir)
+    with tempfile.TemporaryDirectory(prefix="ima-demo-") as home:
+        store = FileStore.at(Path(home))
+        step0 = acknowledge(request, prefs=lambda: store.prefs, renderer=renderer)
+        banner = renderer.render(DemoBanner(speed, said=text), step0.lang)
+        channel: Channel
+        if output_format == "jsonl":
+            from skill.channels.jsonl import JsonLinesChannel
 
-        print(banner, file=sys.stderr)  # stdout holds only JSON lines
-        channel = JsonLinesChannel()
-    else:
-        from skill.channels.terminal import TerminalChannel
+            print(banner, file=sys.stderr)  # stdout holds only JSON lines
+            channel = JsonLinesChannel()
+        else:
+            from skill.channels.terminal import TerminalChannel
 
-        print(banner + "\n", flush=True)
-        channel = TerminalChannel()
-
-    sim = Simulator(speed=speed)
-    clock = RealClock(speed)
-    with tempfile.TemporaryDirectory(prefix="ima-demo-") as home, SimServer(sim) as server:
-        ends = Endpoints(server.url, server.url)
-        request = Request(text=text, lang=lang, out_dir=out_dir)
-        async with ImaClient(catalog.DEMO_KEY, endpoints=ends, clock=clock) as client:
-            conversation = converse(
-                request,
-                client=client,
-                clock=clock,
-                prefs=PreferenceStore(Path(home) / "ima_prefs.json"),
-                journal=TaskJournal(Path(home) / "ima_tasks"),
-            )
-            return await deliver(conversation, channel)
+            print(banner + "\n", flush=True)
+            channel = TerminalChannel()
+        with SimServer(Simulator(speed=speed)) as server:
+            access = Access(catalog.DEMO_KEY, Endpoints(server.url, server.url))
+            async with Session.open(
+                access, store=store, clock=RealClock(speed), renderer=renderer
+            ) as session:
+                following = session.follow(
+                    job_for(request, step0), options_for(request), ack=step0.message
+                )
+                return await deliver(following, channel)

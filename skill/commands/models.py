@@ -15,9 +15,12 @@ from typing import Any
 import httpx
 
 from skill import catalog, settings
-from skill.commands._access import EXIT_FAILED, EXIT_OK, report_failure, resolve_access
-from skill.ima import ImaClient, ImaError, ModelSummary
+from skill.commands._access import report_failure, resolve_access
+from skill.exits import EXIT_FAILED, EXIT_OK
+from skill.ima import ImaError, ModelSummary
 from skill.logs import protect_process
+from skill.session import Session
+from skill.settings import Access
 
 
 def main(args: argparse.Namespace) -> int:
@@ -44,7 +47,7 @@ def print_models(
     try:
         found = asyncio.run(_collect(key, ends, task_types, language, transport))
     except ImaError as exc:
-        report_failure(exc, as_json=as_json)
+        report_failure(exc, as_json=as_json, lang=language)
         return EXIT_FAILED
     if as_json:
         print(json.dumps(models_json(found), ensure_ascii=False, indent=2))
@@ -60,8 +63,9 @@ async def _collect(
     language: str,
     transport: httpx.AsyncBaseTransport | None,
 ) -> dict[str, list[ModelSummary]]:
-    async with ImaClient(key, endpoints=ends, language=language, transport=transport) as client:
-        return {t: await client.models(t) for t in task_types}
+    access = Access(key, ends)
+    async with Session.open(access, language=language, transport=transport) as session:
+        return {t: await session.client.models(t) for t in task_types}
 
 
 def summary_json(model: ModelSummary) -> dict[str, Any]:
@@ -76,8 +80,17 @@ def summary_json(model: ModelSummary) -> dict[str, Any]:
         "aspect_ratios": list(model.aspect_ratios),
         "default_size": model.default_size,
         "default_aspect_ratio": model.default_aspect_ratio,
-        "expected_time": model.expected_time,
+        "expected_time": expected_time(model),
     }
+
+
+def expected_time(model: ModelSummary) -> str | None:
+    """The expected time the start notice quotes (the skill card's, from the catalog): one
+    source, so ``models`` and the conversation never disagree."""
+    if not catalog.is_nano_banana(model.model_id):
+        return None
+    low, high = catalog.model_info(model.model_id).eta_s
+    return f"{low}~{high}s"
 
 
 def models_json(found: dict[str, list[ModelSummary]]) -> dict[str, Any]:
@@ -93,7 +106,7 @@ def format_table(found: dict[str, list[ModelSummary]]) -> str:
         if not models:
             lines.append("  (the product list offers no Nano Banana model)")
         for m in models:
-            eta = f"  expected {m.expected_time}" if m.expected_time else ""
+            eta = f"  expected {expected}" if (expected := expected_time(m)) else ""
             lines.append(f"  {m.model_name}  [{m.model_id}]  version {m.model_version}{eta}")
             prices = " · ".join(f"{p.size} {p.points} pts" for p in m.prices)
             lines.append(f"    sizes:  {prices}  (default {m.default_size})")

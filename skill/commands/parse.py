@@ -10,10 +10,8 @@ import json
 import os
 import sys
 
+from skill.exits import EXIT_OK, EXIT_USAGE
 from skill.intent import Intent, parse
-
-EXIT_OK = 0
-EXIT_USAGE = 2
 
 
 def _summary(intent: Intent) -> str:

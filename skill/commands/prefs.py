@@ -14,9 +14,9 @@ import logging
 import sys
 
 from skill import catalog
-from skill.cli import EXIT_OK, EXIT_USAGE
+from skill.exits import EXIT_OK, EXIT_USAGE
 from skill.logs import install_redacting_streams, setup_logging
-from skill.prefs import PreferenceStore
+from skill.store.prefs import PreferenceStore
 
 logger = logging.getLogger("skill.commands.prefs")
 

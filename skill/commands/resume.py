@@ -1,9 +1,10 @@
 """``ima-nano-banana resume [TASK_ID]``: deliver a task whose run died, was stopped or gave up.
 
-It never creates a task: it polls the one the journal holds (the given id, else the newest
-pending one of ``--user-id``, else of anyone) and ends like ``run``: JSON lines or text, a
-``success`` with the picture or a ``failure``, then ``done``. A task already delivered is
-sent again from the journal's link without asking the server.
+It never creates a task: it follows the job the journal holds (the given task or job id, else
+the newest pending one of ``--user-id``, else of anyone) through :func:`skill.flow.follow`,
+which polls its task and ends like ``run``: JSON lines or text, a ``success`` with the picture
+or a ``failure``, then ``done``. A job already delivered is sent again from its link without
+asking the server. It speaks the language of the run it resumes unless ``--lang`` says.
 
 Exit codes: 0 delivered; 1 the task failed or is still not ready (the person was told, and a
 pending task stays pending); 2 bad usage, no key, a refused endpoint, or nothing to resume
@@ -17,21 +18,17 @@ import argparse
 import asyncio
 import math
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skill import settings
 from skill.channels.base import Channel
-from skill.cli import EXIT_USAGE
-from skill.commands._access import resolve_access
+from skill.commands._access import resolve_access, usage_line
+from skill.exits import EXIT_USAGE
 
 if TYPE_CHECKING:
-    from skill.flow.resume import ResumeRequest
-
-
-def _fail(message: str) -> int:
-    print(f"ima-nano-banana resume: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    from skill.events import Reply
+    from skill.settings import Access
 
 
 def _channel(output_format: str) -> Channel:
@@ -45,49 +42,54 @@ def _channel(output_format: str) -> Channel:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Resume one task; see the module docstring for the exit codes."""
+    """Resume one job; see the module docstring for the exit codes."""
+    lang = args.lang if args.lang in ("zh", "en") else "en"
     if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
-        return _fail("--timeout must be a positive number of seconds")
-    access = resolve_access(args.api_key, as_json=False)
+        print(usage_line("not_positive", lang, name="--timeout"), file=sys.stderr)
+        return EXIT_USAGE
+    access = resolve_access(args.api_key, as_json=False, lang=lang)
     if isinstance(access, int):
         return access
     key, ends = access
 
-    from skill.flow.resume import ResumeRequest
     from skill.logs import protect_process
+    from skill.settings import Access
 
     protect_process(key)
-    request = ResumeRequest(
-        task_id=args.task_id,
-        user_id=args.user_id,
-        lang=args.lang,
-        timeout_s=args.timeout,
-        out_dir=Path(args.out_dir) if args.out_dir else None,
-    )
-    return asyncio.run(_resume(request, key, ends, _channel(args.output_format)))
+    return asyncio.run(_resume(args, Access(key, ends), _channel(args.output_format)))
 
 
-async def _resume(
-    request: ResumeRequest, key: str, ends: settings.Endpoints, channel: Channel
-) -> int:
-    from skill.clock import RealClock
-    from skill.flow.interrupt import pump_interruptibly
-    from skill.flow.resume import Resumption, interrupted_reply, resume_exit_code
-    from skill.ima import ImaClient
-    from skill.journal import TaskJournal
+async def _replay(events: list[Reply]) -> AsyncIterator[Reply]:
+    for event in events:
+        yield event
 
-    scale = settings.time_scale(ends)
-    clock = RealClock(scale)
-    language = request.lang if request.lang in ("zh", "en") else "en"
-    async with ImaClient(key, endpoints=ends, clock=clock, language=language) as client:
-        resumption = Resumption(
-            request, client=client, clock=clock, journal=TaskJournal(), scale=scale
+
+async def _resume(args: argparse.Namespace, access: Access, channel: Channel) -> int:
+    from skill.deliver import deliver, pump
+    from skill.flow import Options, nothing_to_resume
+    from skill.job import Job
+    from skill.session import Session
+
+    async with Session.open(access) as session:
+        job: Job | None
+        if args.task_id:
+            job = await session.store.job(args.task_id)
+        else:
+            pending = await session.store.pending(args.user_id)
+            job = pending[0] if pending else None
+        if job is None:
+            lang = args.lang if args.lang in ("zh", "en") else "en"
+            events = nothing_to_resume(lang, session.renderer, asked_for=bool(args.task_id))
+            return await pump(
+                _replay(events),
+                channel,
+                farewell=lambda: events[0],
+                exit_code_of=lambda: EXIT_USAGE,
+            )
+        if args.lang in ("zh", "en"):
+            request = job.request.model_copy(update={"language": args.lang})
+            job = job.model_copy(update={"request": request})
+        options = Options(
+            timeout_s=args.timeout, out_dir=Path(args.out_dir) if args.out_dir else None
         )
-        outcome = resumption.outcome
-        return await pump_interruptibly(
-            resumption,
-            channel,
-            # The task exists (it is in the journal) and stays pending: it may still arrive.
-            farewell=lambda lang: interrupted_reply(outcome.task_id, False, lang or outcome.lang),
-            exit_code_of=lambda: resume_exit_code(outcome),
-        )
+        return await deliver(session.follow(job, options, resume=True), channel)

@@ -1,14 +1,15 @@
-"""``ima-nano-banana run``: the whole conversation for one chat message (DESIGN.md).
+"""``ima-nano-banana run``: the whole conversation for one chat message (docs/contracts.md).
 
 ``--format text`` prints each message as the person would see it; ``--format jsonl`` prints
 one JSON object a line for an agent; ``--channel feishu|discord`` delivers straight to a chat
 (those channels are built in :mod:`skill.channels.remote`, imported only when asked for).
 Exit codes: 0 made, 1 failed and told, 2 bad usage or bad input, 130 interrupted.
 
-The acknowledgement goes out first and fast (issue 7: under 100 ms from start): it is made
-from the parser and the renderer alone (:mod:`skill.flow.ack`) and, on stdout, written before
-asyncio, httpx, pydantic or the rest of the conversation are imported. A test holds that line
-(``tests/e2e/test_cold_start.py``); ``bench/cold_start.py`` measures it.
+The acknowledgement goes out first and fast: it is made from the parser and the renderer
+alone (:mod:`skill.flow.ack`) and, on stdout, written before asyncio, httpx, pydantic or the
+rest of the conversation are imported. Everything after it is :func:`skill.flow.follow` on a
+:class:`skill.session.Session`. A test holds that line (``tests/e2e/test_cold_start.py``);
+``bench/cold_start.py`` measures it.
 """
 
 from __future__ import annotations
@@ -22,18 +23,24 @@ from typing import TYPE_CHECKING, Any
 
 from skill import settings
 from skill.channels.base import Channel
-from skill.cli import EXIT_FAILED, EXIT_USAGE
-from skill.commands._access import resolve_access
+from skill.exits import EXIT_FAILED, EXIT_USAGE
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from skill.events import Reply
     from skill.flow.ack import Acknowledgement, Request
-    from skill.prefs import PreferenceStore
+    from skill.settings import Access
+    from skill.store.prefs import PreferenceStore
 
 
-def _fail(message: str) -> int:
-    print(f"ima-nano-banana run: {message}", file=sys.stderr)
+def _fail(line: str) -> int:
+    print(line, file=sys.stderr)
     return EXIT_USAGE
+
+
+def _lang(args: argparse.Namespace) -> str:
+    return args.lang if args.lang in ("zh", "en") else "en"
 
 
 def read_text(args: argparse.Namespace) -> str | None:
@@ -66,19 +73,23 @@ def open_channel(args: argparse.Namespace) -> Channel:
 
 def main(args: argparse.Namespace) -> int:
     """Run one conversation; see the module docstring for the exit codes."""
+    from skill.commands._access import usage_line
+
     text = read_text(args)
     if text is None:
-        return _fail(f"the environment variable {args.text_env} is not set")
-    if not _positive(args.timeout) or not _positive(args.poll_interval):
-        return _fail("--timeout and --poll-interval must be positive numbers of seconds")
-    access = resolve_access(args.api_key, as_json=False)
-    if isinstance(access, int):
-        return access
-    key, ends = access
+        return _fail(usage_line("text_env_unset", _lang(args), name=args.text_env))
+    for flag, value in (("--timeout", args.timeout), ("--poll-interval", args.poll_interval)):
+        if not _positive(value):
+            return _fail(usage_line("not_positive", _lang(args), name=flag))
+    try:
+        ends = settings.endpoints()
+    except settings.EndpointRefused as exc:
+        return _fail(usage_line("endpoint_refused", _lang(args), name=exc.variable))
+    key = settings.api_key(args.api_key)
     try:
         channel = open_channel(args)
     except ValueError as exc:
-        return _fail(str(exc))
+        return _fail(f"ima-nano-banana run: {exc}")
 
     from skill.flow.ack import Request, acknowledge
     from skill.render import Renderer
@@ -87,6 +98,7 @@ def main(args: argparse.Namespace) -> int:
         text=text,
         images=tuple(args.image),
         user_id=args.user_id,
+        chat_id=args.chat_id or "default",
         lang=args.lang,
         timeout_s=args.timeout,
         poll_interval_s=args.poll_interval,
@@ -101,13 +113,40 @@ def main(args: argparse.Namespace) -> int:
     import asyncio
 
     from skill.logs import protect_process
+    from skill.settings import Access
 
+    if key is None:
+        # Nobody can make the picture, but the person must hear why, in their language.
+        return asyncio.run(_no_key(channel, step0, held, given=given))
     protect_process(key)
-    return asyncio.run(_run(request, key, ends, channel, step0, held, given=given))
+    access = Access(key, ends)
+    return asyncio.run(_run(request, access, channel, step0, held, given=given))
+
+
+async def _no_key(
+    channel: Channel, step0: Acknowledgement, held: _HeldSignals, *, given: bool
+) -> int:
+    """The failure of a run with no key at all: told, then done; exit 2 (nothing was sent)."""
+    from skill.events import Reply
+    from skill.reasons import Reason
+    from skill.render import Failure, Renderer
+
+    held.release()
+    text = Renderer().render(
+        Failure(Reason.UNAUTHORIZED, no_key=True, not_started=True), step0.lang
+    )
+    try:
+        if not given:
+            await channel.send(step0.reply)
+        await channel.send(Reply("failure", text=text, reason=Reason.UNAUTHORIZED))
+        await channel.send(Reply("done"))
+    finally:
+        await channel.aclose()
+    return EXIT_USAGE
 
 
 def _open_prefs() -> PreferenceStore:
-    from skill.prefs import PreferenceStore
+    from skill.store.prefs import PreferenceStore
 
     return PreferenceStore()
 
@@ -128,7 +167,7 @@ class _HeldSignals:
     """SIGINT and SIGTERM between the first reply and the conversation's own handlers.
 
     Once the acknowledgement is out, a stop must end with the interrupted message and
-    ``done`` (:mod:`skill.flow.interrupt`), but those handlers exist only once the loop
+    ``done`` (:mod:`skill.deliver`), but those handlers exist only once the loop
     runs. Until then a stop is held here; :meth:`release` raises it again, which, once the
     loop's handlers are in place, gives the interrupted message.
     """
@@ -158,34 +197,23 @@ class _HeldSignals:
             signal.raise_signal(signum)
 
 
-class _AfterAck:
-    """``channel`` without the acknowledgement, which was given before the conversation ran.
-
-    The conversation still yields it first (the interrupt handler learns the language from
-    it); this passes every other reply through. By then the conversation's signal handlers
-    are in place, so the signals held since the acknowledgement are released there.
-    """
-
-    def __init__(self, channel: Channel, ack: Reply, held: _HeldSignals) -> None:
-        self._channel = channel
-        self._ack: Reply | None = ack
-        self._held = held
-
-    async def send(self, reply: Reply) -> None:
-        if reply is self._ack:
-            self._ack = None
-            self._held.release()
-            return
-        await self._channel.send(reply)
-
-    async def aclose(self) -> None:
-        await self._channel.aclose()
+async def _release_then(source: AsyncIterator[Reply], held: _HeldSignals) -> AsyncIterator[Reply]:
+    """``source``'s events, releasing the signals held since the acknowledgement first: by
+    then the delivery's own handlers are in place, so a held stop gives the interrupted
+    message."""
+    held.release()
+    try:
+        async for reply in source:
+            yield reply
+    finally:
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def _run(
     request: Request,
-    key: str,
-    ends: settings.Endpoints,
+    access: Access,
     channel: Channel,
     step0: Acknowledgement,
     held: _HeldSignals,
@@ -193,10 +221,9 @@ async def _run(
     given: bool,
 ) -> int:
     """The conversation after Step 0; ``given`` says whether its reply is already out."""
-    rest = _AfterAck(channel, step0.reply, held)
     try:
         if given:
-            return await _converse(request, key, ends, rest, step0)
+            return await _converse(request, access, channel, step0, held)
         from skill.channels.remote import ChannelError
 
         try:
@@ -206,11 +233,11 @@ async def _run(
             await channel.aclose()
             return _unreachable(exc)
         try:
-            return await _converse(request, key, ends, rest, step0)
+            return await _converse(request, access, channel, step0, held)
         except ChannelError as exc:
             return _unreachable(exc)
     finally:
-        # The conversation ended before its first reply came round (or raised): what is
+        # The conversation ended before its first event came round (or raised): what is
         # still held gets its default effect now, as if it had never been held.
         held.release()
 
@@ -223,26 +250,20 @@ def _unreachable(exc: Exception) -> int:
 
 
 async def _converse(
-    request: Request, key: str, ends: settings.Endpoints, channel: Channel, step0: Acknowledgement
+    request: Request,
+    access: Access,
+    channel: Channel,
+    step0: Acknowledgement,
+    held: _HeldSignals,
 ) -> int:
-    from skill.clock import RealClock
-    from skill.flow.driver import converse
-    from skill.flow.interrupt import deliver_interruptibly
-    from skill.ima import ImaClient
-    from skill.journal import TaskJournal
-    from skill.prefs import PreferenceStore
-    from skill.render import lang_of
+    from skill.deliver import pump
+    from skill.session import Session, job_for, options_for
 
-    # Sped up only in the simulator's world (both endpoints loopback); 1 otherwise.
-    clock = RealClock(settings.time_scale(ends))
-    language = lang_of(request.lang) if request.lang != "auto" else "en"
-    async with ImaClient(key, endpoints=ends, clock=clock, language=language) as client:
-        conversation = converse(
-            request,
-            client=client,
-            clock=clock,
-            prefs=PreferenceStore(),
-            journal=TaskJournal(),
-            acknowledged=step0,
+    async with Session.open(access, language=step0.lang) as session:
+        following = session.follow(job_for(request, step0), options_for(request), acknowledged=True)
+        return await pump(
+            _release_then(following, held),
+            channel,
+            farewell=following.farewell,
+            exit_code_of=lambda: following.outcome.exit_code,
         )
-        return await deliver_interruptibly(conversation, channel)

@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from skill.exits import EXIT_INTERRUPTED, EXIT_USAGE
 from skill.settings import (
     ENV_API_KEY,
     ENV_BASE_URL,
@@ -18,8 +19,7 @@ from skill.settings import (
 
 #: The key the hint suggests: any ``ima_`` key of 8 characters or more is valid here.
 DEMO_KEY = "ima_sim_demo_key"
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+
 #: How often the waiting main thread wakes to notice a stop request (seconds).
 STOP_CHECK_S = 0.2
 

@@ -1,10 +1,10 @@
-"""The conversation of Steps 0-5: explicit states, the transition table, the driver.
+"""A job followed through Steps 0-5: explicit states, the transition table, one poll loop.
 
-``async for reply in converse(Request(text), client=..., clock=..., prefs=..., journal=...)``
-yields the :class:`skill.events.Reply` events of ``run --format jsonl``.
+``async for event in follow(job, services)`` yields the :class:`skill.events.Reply` events of
+``run --format jsonl``; see :mod:`skill.flow.steps`.
 
 The names below load on first use: ``run`` imports :mod:`skill.flow.ack` to give its first
-reply before the driver (and with it httpx and pydantic) is imported at all.
+reply before the rest (and with it httpx and pydantic) is imported at all.
 """
 
 from __future__ import annotations
@@ -14,33 +14,46 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from skill.flow.ack import Request
-    from skill.flow.driver import Conversation, Outcome, converse
     from skill.flow.states import TRANSITIONS, IllegalTransition, State, advance
-    from skill.flow.task import Downloader
+    from skill.flow.steps import (
+        Downloader,
+        Follow,
+        Options,
+        Outcome,
+        Services,
+        follow,
+        nothing_to_resume,
+    )
 
 __all__ = [
     "TRANSITIONS",
-    "Conversation",
     "Downloader",
+    "Follow",
     "IllegalTransition",
+    "Options",
     "Outcome",
     "Request",
+    "Services",
     "State",
     "advance",
-    "converse",
+    "follow",
+    "nothing_to_resume",
 ]
 
 #: Where each public name lives.
 _HOMES = {
-    "Conversation": "skill.flow.driver",
-    "Outcome": "skill.flow.driver",
     "Request": "skill.flow.ack",
-    "converse": "skill.flow.driver",
+    "Downloader": "skill.flow.steps",
+    "Follow": "skill.flow.steps",
+    "Options": "skill.flow.steps",
+    "Outcome": "skill.flow.steps",
+    "Services": "skill.flow.steps",
+    "follow": "skill.flow.steps",
+    "nothing_to_resume": "skill.flow.steps",
     "TRANSITIONS": "skill.flow.states",
     "IllegalTransition": "skill.flow.states",
     "State": "skill.flow.states",
     "advance": "skill.flow.states",
-    "Downloader": "skill.flow.task",
 }
 
 

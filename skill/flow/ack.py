@@ -2,9 +2,9 @@
 
 The first reply needs only the parser, the renderer and, for a message that only sets the
 model for next time, the preference file. Nothing here imports the IMA client, httpx or
-pydantic, so ``run`` can print the acknowledgement while those are still loading (issue 7:
-the first line under 100 ms). The driver (:mod:`skill.flow.driver`) gives the same reply
-first in every conversation; ``run`` computes it here, sends it, and hands it to the driver.
+pydantic, so ``run`` can print the acknowledgement while those are still loading. Every
+front door builds its acknowledgement here; ``run`` prints it at once and tells
+:func:`skill.flow.follow` that it was given.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from skill.intent import NOTICE_IMAGE_REQUIRED, Intent, parse
 from skill.render import Ack, Lang, Renderer, lang_of
 
 if TYPE_CHECKING:
-    from skill.prefs import PreferenceStore
+    from skill.store.prefs import PreferenceStore
 
 __all__ = ["Acknowledgement", "Request", "acknowledge", "missing_input"]
 
@@ -32,6 +32,8 @@ class Request:
     text: str
     images: tuple[str, ...] = ()
     user_id: str = "default"
+    #: The chat the message came from (with ``user_id``, it keys the follow-up memory).
+    chat_id: str = "default"
     #: "auto" follows the message's language; "zh" or "en" forces one.
     lang: str = "auto"
     timeout_s: float | None = None
@@ -45,6 +47,8 @@ class Acknowledgement:
 
     intent: Intent
     lang: Lang
+    #: The acknowledgement as a message record, and as the event given.
+    message: Ack
     reply: Reply
 
 
@@ -87,7 +91,7 @@ def acknowledge(
         forgot=forgot,
     )
     reply = Reply("ack", text=renderer.render(ack, lang), lang=lang)
-    return Acknowledgement(intent=intent, lang=lang, reply=reply)
+    return Acknowledgement(intent=intent, lang=lang, message=ack, reply=reply)
 
 
 def _remember_only(intent: Intent, user: str, prefs: PreferenceStore) -> tuple[str | None, bool]:

@@ -4,15 +4,18 @@ h11-style: an :class:`Enum` of states, one frozen transition table, and :func:`a
 only way to move, which refuses anything the table does not allow::
 
     RECEIVED -> ACKNOWLEDGED -> RESOLVING -> [UPLOADING ->] CREATING -> STARTED -> GENERATING
-                     |              |             |             |          |       |  (loops:
-                     v              v             v             v          v       v  progress)
-                   FAILED <---------+-------------+-------------+----------+-------+
-                     |                                                  SUCCEEDED
-                     v                                                     |
-                    DONE <-------------------------------------------------+
+       |             |              |             |             |          |       |  (loops:
+       |             v              v             v             v          v       v  progress)
+       |           FAILED <---------+-------------+-------------+----------+-------+
+       |             |                                                  SUCCEEDED
+       |             v                                                     |
+       |            DONE <-------------------------------------------------+
+       |
+       +-> RESUMED -> GENERATING, SUCCEEDED or FAILED  (a job taken up again from the journal)
 
-Step 0 is ACKNOWLEDGED (the ack), Step 1 STARTED (the start notice), Step 2 GENERATING (each
-progress message re-enters it), Step 3 SUCCEEDED, Step 4 FAILED, Step 5 DONE.
+Step 0 is ACKNOWLEDGED (the ack; RESUMED is the ack of a job taken up again from the
+journal), Step 1 STARTED (the start notice), Step 2 GENERATING (each progress message
+re-enters it), Step 3 SUCCEEDED, Step 4 FAILED, Step 5 DONE.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class State(Enum):
 
     RECEIVED = "received"
     ACKNOWLEDGED = "acknowledged"
+    RESUMED = "resumed"
     RESOLVING = "resolving"
     UPLOADING = "uploading"
     CREATING = "creating"
@@ -49,7 +53,9 @@ class IllegalTransition(RuntimeError):
 _S = State
 TRANSITIONS: Mapping[State, frozenset[State]] = MappingProxyType(
     {
-        _S.RECEIVED: frozenset({_S.ACKNOWLEDGED}),
+        _S.RECEIVED: frozenset({_S.ACKNOWLEDGED, _S.RESUMED}),
+        # A job taken up again from the journal: its task already exists (or is told as lost).
+        _S.RESUMED: frozenset({_S.GENERATING, _S.SUCCEEDED, _S.FAILED}),
         # Refusals (empty prompt, missing or broken image) fail straight after the ack.
         _S.ACKNOWLEDGED: frozenset({_S.RESOLVING, _S.FAILED}),
         _S.RESOLVING: frozenset({_S.UPLOADING, _S.CREATING, _S.FAILED}),

@@ -6,12 +6,13 @@ Import from here; the submodules are the implementation. The error tree is drawn
 
 from __future__ import annotations
 
-from skill.ima.client import USER_AGENT, ImaClient, OnPoll
+from skill.ima.client import USER_AGENT, ImaClient
 from skill.ima.errors import (
     ApiError,
     AttributeMismatch,
     BadRequest,
     ConfigurationError,
+    CreateUnconfirmed,
     CreditMismatch,
     EndpointRefused,
     ImaError,
@@ -48,8 +49,9 @@ from skill.ima.rules import (
     price_table,
     select_rule,
 )
-from skill.ima.tasks import TaskResult, TaskSnapshot, TaskState
+from skill.ima.tasks import TaskSnapshot, TaskState
 from skill.ima.upload import ImageFile, validate_image_file, validate_inputs
+from skill.ima.wire import ProductNode
 
 __all__ = [
     "USER_AGENT",
@@ -57,6 +59,7 @@ __all__ = [
     "AttributeMismatch",
     "BadRequest",
     "ConfigurationError",
+    "CreateUnconfirmed",
     "CreditMismatch",
     "EndpointRefused",
     "ExpectedWindow",
@@ -73,10 +76,10 @@ __all__ = [
     "ModelUnavailable",
     "NetworkError",
     "NoCreditRule",
-    "OnPoll",
     "Plan",
     "PollSchedule",
     "Price",
+    "ProductNode",
     "RateLimited",
     "ResponseTimeout",
     "RetryPolicy",
@@ -84,7 +87,6 @@ __all__ = [
     "SubscriptionRequired",
     "TaskError",
     "TaskFailed",
-    "TaskResult",
     "TaskSnapshot",
     "TaskState",
     "TaskTimeout",

@@ -11,10 +11,9 @@ store the same file (HTTP PUT is idempotent) and cost nothing.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -22,11 +21,13 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from skill import __version__, catalog, settings
+from skill import catalog, settings
+from skill._version import __version__
 from skill.clock import Clock, RealClock
 from skill.ima._redact import redact, register_secret
 from skill.ima.errors import (
     ConfigurationError,
+    CreateUnconfirmed,
     EndpointRefused,
     MalformedResponse,
     MissingInputImage,
@@ -34,11 +35,8 @@ from skill.ima.errors import (
     RateLimited,
     ResponseTimeout,
     ServerError,
-    TaskFailed,
-    TaskTimeout,
     api_error,
 )
-from skill.ima.polling import FixedEvery, PollSchedule, respect_hint
 from skill.ima.retry import RetryPolicy, parse_retry_after
 from skill.ima.rules import (
     ModelSummary,
@@ -48,9 +46,10 @@ from skill.ima.rules import (
     make_plan,
     nano_banana_models,
 )
-from skill.ima.tasks import TaskResult, TaskSnapshot, snapshot
+from skill.ima.tasks import TaskSnapshot, snapshot
 from skill.ima.upload import ImageFile, new_nonce, token_form, validate_inputs
 from skill.ima.wire import CreateResponse, ProductNode, RawEnvelope, TaskDetail, UploadToken
+from skill.reasons import Reason
 
 log = logging.getLogger("skill.ima")
 
@@ -60,8 +59,6 @@ PRODUCT_LIST_PATH = "/open/v1/product/list"
 CREATE_PATH = "/open/v1/tasks/create"
 DETAIL_PATH = "/open/v1/tasks/detail"
 UPLOAD_TOKEN_PATH = "/api/rest/oss/getuploadtoken"  # noqa: S105 -- a URL path, not a password
-
-OnPoll = Callable[[TaskSnapshot], "Awaitable[None] | None"]
 
 
 class _Answer(NamedTuple):
@@ -93,7 +90,7 @@ class ImaClient:
     ) -> None:
         key = (api_key or "").strip()
         if not key:
-            raise ConfigurationError(settings.NO_KEY_MESSAGE, reason="unauthorized")
+            raise ConfigurationError("no API key", reason=Reason.UNAUTHORIZED)
         register_secret(key)
         if endpoints is None:
             try:
@@ -226,13 +223,38 @@ class ImaClient:
         await self._put(token.ful, image.path.read_bytes(), image.mime)
         return token.fdl
 
-    async def create(self, plan: Plan, prompt: str, *, input_urls: Sequence[str] = ()) -> str:
-        """Create the task (ONE POST, never repeated); its task id."""
+    async def create(
+        self,
+        plan: Plan,
+        prompt: str,
+        *,
+        input_urls: Sequence[str] = (),
+        wait_budget_s: float = catalog.CREATE_RETRY_BUDGET_S,
+    ) -> str:
+        """Create the task; its task id.
+
+        Sent once, and repeated only after a clear refusal that was not accepted: a 429 says
+        the server took nothing, so after its ``Retry-After`` (if that fits in
+        ``wait_budget_s``) the create is tried once more. Any other failure after the request
+        left (a lost or unreadable answer) raises :class:`CreateUnconfirmed` and is never
+        repeated: the server may have accepted, and charged for, the first one.
+        """
         if not prompt.strip():
-            raise ConfigurationError("the prompt is empty", reason="bad_request")
+            raise ConfigurationError("the prompt is empty", reason=Reason.BAD_REQUEST)
         if plan.task_type == "image_to_image" and not input_urls:
             raise MissingInputImage()
         body = create_request(plan, prompt, input_urls).model_dump(mode="json")
+        try:
+            return await self._create_once(body)
+        except RateLimited as exc:
+            wait = exc.retry_after if exc.retry_after is not None else catalog.CREATE_RETRY_WAIT_S
+            if wait > wait_budget_s:
+                raise
+            log.info("create refused as rate-limited; once more in %.2fs", wait)
+            await self._clock.sleep(wait)
+        return await self._create_once(body)
+
+    async def _create_once(self, body: dict[str, Any]) -> str:
         try:
             data = (
                 await self._call(
@@ -247,14 +269,14 @@ class ImaClient:
             if not exc.request_sent:
                 raise
             # The server may have accepted (and charged) it: say so, and never send it again.
-            raise type(exc)(
+            raise CreateUnconfirmed(
                 f"{exc.message}; the task may have been created, so it was not sent again"
             ) from None
         try:
             return CreateResponse.model_validate(data).id
         except ValidationError:
             # The server accepted something; we cannot tell what. Do not try again.
-            raise MalformedResponse("the create answer had no task id", request_sent=True) from None
+            raise CreateUnconfirmed("the create answer had no task id") from None
 
     async def detail(self, task_id: str) -> TaskSnapshot:
         """One poll of the task. A ``Retry-After`` on the answer comes back as the snapshot's
@@ -272,54 +294,6 @@ class ImaClient:
         except ValidationError:
             raise MalformedResponse("the task detail came back in an unexpected shape") from None
         return snapshot(task_id, detail, retry_after_s=answer.retry_after_s)
-
-    async def wait(
-        self,
-        task_id: str,
-        *,
-        schedule: PollSchedule | None = None,
-        poll_interval: float | None = None,
-        timeout: float = catalog.TASK_TIMEOUT_S,
-        on_poll: OnPoll | None = None,
-    ) -> TaskResult:
-        """Poll until done (:class:`TaskResult`), failed (:class:`TaskFailed`) or the deadline
-        (:class:`TaskTimeout`, carrying the task id so the result can be fetched later).
-
-        Polls follow ``schedule`` (ages counted from this call; see :mod:`skill.ima.polling`),
-        or every ``poll_interval`` seconds, or by default the card's fixed interval; a
-        ``Retry-After`` on an answer is honoured on top.
-        """
-        if schedule is None:
-            schedule = FixedEvery(poll_interval or catalog.NANO_BANANA_2.poll_interval_s)
-        start = self._clock.now()
-        deadline = start + timeout
-        first = schedule.first()
-        if first > 0:
-            await self._clock.sleep(min(first, timeout))
-        while True:
-            age = self._clock.now() - start
-            snap = await self.detail(task_id)
-            if on_poll is not None:
-                outcome = on_poll(snap)
-                if inspect.isawaitable(outcome):
-                    await outcome
-            if snap.state == "done" and snap.url:
-                return TaskResult(
-                    task_id=task_id,
-                    url=snap.url,
-                    cover_url=snap.cover_url,
-                    width=snap.width,
-                    height=snap.height,
-                    format=snap.format,
-                    elapsed_s=self._clock.now() - start,
-                )
-            if snap.state == "failed":
-                raise TaskFailed(task_id, snap.resource_status, snap.status, snap.error or "")
-            remaining = deadline - self._clock.now()
-            if remaining <= 0:
-                raise TaskTimeout(task_id, self._clock.now() - start)
-            next_age = respect_hint(schedule.after(age), age, snap.retry_after_s)
-            await self._clock.sleep(min(max(0.0, start + next_age - self._clock.now()), remaining))
 
     # --- transport ---------------------------------------------------------------------------
     def _api_headers(self) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Every way a Nano Banana generation can fail, as one exception tree.
 
 ```
-ImaError                                  reason (the DESIGN.md failure reason)
+ImaError                                  reason (skill.reasons.Reason)
 ├── ConfigurationError                    refused before any request: nothing was sent
 │   ├── EndpointRefused                   an endpoint override off the allowlist
 │   ├── UnsupportedModel(model_id)        not a Nano Banana model           unsupported_model
@@ -24,7 +24,8 @@ ImaError                                  reason (the DESIGN.md failure reason)
 │   └── ServerError                       5xx                               server_error
 ├── NetworkError(request_sent)            refused, reset or dropped                    network
 │   ├── ResponseTimeout                   no answer within the HTTP timeout    network
-│   └── MalformedResponse                 an answer we cannot read             server_error
+│   ├── MalformedResponse                 an answer we cannot read             server_error
+│   └── CreateUnconfirmed                 a create sent, its answer lost       unconfirmed
 └── TaskError(task_id)                    the request succeeded, the task did not
     ├── TaskFailed(task_id, resource_status, status, detail)
     │                                     generation_failed (resource_status 2/3) / task_failed
@@ -42,12 +43,13 @@ from __future__ import annotations
 
 from skill import settings
 from skill.ima._redact import redact
+from skill.reasons import Reason
 
 
 class ImaError(Exception):
-    """Base of every failure of this package; ``reason`` is one of DESIGN.md's reason codes."""
+    """Base of every failure of this package; ``reason`` is its :class:`skill.reasons.Reason`."""
 
-    reason: str = "unknown"
+    reason: Reason = Reason.UNKNOWN
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -58,7 +60,7 @@ class ImaError(Exception):
 class ConfigurationError(ImaError):
     """The request cannot be made as asked; nothing was sent."""
 
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
+    def __init__(self, message: str, *, reason: Reason | None = None) -> None:
         super().__init__(message)
         if reason is not None:
             self.reason = reason
@@ -74,7 +76,7 @@ class EndpointRefused(ConfigurationError, settings.EndpointRefused):
 class UnsupportedModel(ConfigurationError):
     """A model outside the Nano Banana series (this skill makes only Nano Banana images)."""
 
-    reason = "unsupported_model"
+    reason = Reason.UNSUPPORTED_MODEL
 
     def __init__(self, model_id: str) -> None:
         super().__init__(f"{model_id!r} is not a Nano Banana model")
@@ -84,7 +86,7 @@ class UnsupportedModel(ConfigurationError):
 class ModelUnavailable(ConfigurationError):
     """A Nano Banana model that the live product list does not offer for this task type."""
 
-    reason = "invalid_attribute"
+    reason = Reason.INVALID_ATTRIBUTE
 
     def __init__(self, model_id: str, category: str) -> None:
         super().__init__(f"the product list offers no {model_id!r} for {category}")
@@ -99,7 +101,9 @@ class UnsupportedOption(ConfigurationError):
         offered = ", ".join(allowed) if allowed else "none"
         super().__init__(
             f"{field} {value!r} is not offered by this model (offered: {offered})",
-            reason="unsupported_aspect_ratio" if field == "aspect_ratio" else "bad_request",
+            reason=(
+                Reason.UNSUPPORTED_ASPECT_RATIO if field == "aspect_ratio" else Reason.BAD_REQUEST
+            ),
         )
         self.field = field
         self.value = value
@@ -109,7 +113,7 @@ class UnsupportedOption(ConfigurationError):
 class MissingInputImage(ConfigurationError):
     """image_to_image was asked for without any input image."""
 
-    reason = "missing_image"
+    reason = Reason.MISSING_IMAGE
 
     def __init__(self) -> None:
         super().__init__("image_to_image needs at least one input image")
@@ -132,7 +136,7 @@ class InvalidImage(ConfigurationError):
         text = IMAGE_PROBLEMS.get(why, why)
         super().__init__(
             f"input image {source!r}: {text}" + (f" ({detail})" if detail else ""),
-            reason="missing_image" if why == "missing" else "invalid_image",
+            reason=Reason.MISSING_IMAGE if why == "missing" else Reason.INVALID_IMAGE,
         )
         self.source = source
         self.why = why
@@ -141,7 +145,7 @@ class InvalidImage(ConfigurationError):
 class TooManyImages(ConfigurationError):
     """More input images than the model accepts."""
 
-    reason = "invalid_image"
+    reason = Reason.INVALID_IMAGE
 
     def __init__(self, count: int, limit: int) -> None:
         super().__init__(f"{count} input images given; at most {limit} are accepted")
@@ -162,39 +166,39 @@ class ApiError(ImaError):
 
 
 class Unauthorized(ApiError):
-    reason = "unauthorized"
+    reason = Reason.UNAUTHORIZED
 
 
 class InsufficientPoints(ApiError):
-    reason = "insufficient_points"
+    reason = Reason.INSUFFICIENT_POINTS
 
 
 class SubscriptionRequired(ApiError):
-    reason = "subscription_required"
+    reason = Reason.SUBSCRIPTION_REQUIRED
 
 
 class CreditMismatch(ApiError):
-    reason = "credit_mismatch"
+    reason = Reason.CREDIT_MISMATCH
 
 
 class NoCreditRule(ApiError):
-    reason = "invalid_attribute"
+    reason = Reason.INVALID_ATTRIBUTE
 
 
 class AttributeMismatch(ApiError):
-    reason = "attribute_mismatch"
+    reason = Reason.ATTRIBUTE_MISMATCH
 
 
 class InvalidProductAttribute(ApiError):
-    reason = "invalid_attribute"
+    reason = Reason.INVALID_ATTRIBUTE
 
 
 class BadRequest(ApiError):
-    reason = "bad_request"
+    reason = Reason.BAD_REQUEST
 
 
 class RateLimited(ApiError):
-    reason = "rate_limited"
+    reason = Reason.RATE_LIMITED
 
     def __init__(
         self, code: int, message: str, http_status: int, retry_after: float | None = None
@@ -204,7 +208,7 @@ class RateLimited(ApiError):
 
 
 class ServerError(ApiError):
-    reason = "server_error"
+    reason = Reason.SERVER_ERROR
 
 
 _BY_CODE: dict[int, type[ApiError]] = {
@@ -242,7 +246,7 @@ class NetworkError(ImaError):
     the server surely never saw it; after anything else a create may have been accepted.
     """
 
-    reason = "network"
+    reason = Reason.NETWORK
 
     def __init__(self, message: str, *, request_sent: bool = True) -> None:
         super().__init__(redact(message))
@@ -260,7 +264,17 @@ class MalformedResponse(NetworkError):
     but the person's network is fine: the words are the server's trouble, not theirs.
     """
 
-    reason = "server_error"
+    reason = Reason.SERVER_ERROR
+
+
+class CreateUnconfirmed(NetworkError):
+    """A create left for the server and its answer was lost (dropped, timed out, unreadable).
+
+    The server may have accepted it and charged for it, and nothing can look the task up
+    without its id: it is never sent again, and the person is told exactly that.
+    """
+
+    reason = Reason.UNCONFIRMED
 
 
 # --- the task did not succeed ----------------------------------------------------------------
@@ -282,7 +296,7 @@ class TaskFailed(TaskError):
             f"task {task_id} failed (resource_status {resource_status}, status {status!r})"
             + (f": {clean}" if clean else ""),
         )
-        self.reason = "generation_failed" if resource_status in (2, 3) else "task_failed"
+        self.reason = Reason.GENERATION_FAILED if resource_status in (2, 3) else Reason.TASK_FAILED
         self.resource_status = resource_status
         self.status = status
         self.detail = clean
@@ -291,7 +305,7 @@ class TaskFailed(TaskError):
 class TaskTimeout(TaskError):
     """Our deadline passed before the task finished; it may still finish (resume it later)."""
 
-    reason = "timeout"
+    reason = Reason.TIMEOUT
 
     def __init__(self, task_id: str, waited_s: float) -> None:
         super().__init__(task_id, f"task {task_id} not finished after {waited_s:.0f}s")

@@ -9,8 +9,10 @@ model ids are Nano Banana.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from skill import catalog
 from skill.ima.errors import (
@@ -20,6 +22,7 @@ from skill.ima.errors import (
     UnsupportedOption,
 )
 from skill.ima.wire import CreateParameter, CreateRequest, CreditRule, ProductNode
+from skill.reasons import Reason
 
 #: The inner parameters we set ourselves; ``--extra-params`` may not override them (a second
 #: image, another prompt or another price would make the request disagree with its credit).
@@ -30,9 +33,14 @@ CHOSEN_FIELDS = ("size", "aspect_ratio")
 _MARKER = {"default": "enabled"}
 
 
-@dataclass(frozen=True)
-class Plan:
-    """Everything a create needs except the prompt and the input images."""
+class Plan(BaseModel):
+    """Everything a create needs except the prompt and the input images.
+
+    A pydantic model: it is the resolution a :class:`skill.job.Job` keeps (and the journal
+    stores), so a task can be told about and resumed exactly as it was priced.
+    """
+
+    model_config = ConfigDict(frozen=True)
 
     task_type: str
     model_id: str
@@ -41,12 +49,12 @@ class Plan:
     attribute_id: int
     #: The points this request costs: the chosen rule's ``points``.
     credit: int
-    size: str | None
-    aspect_ratio: str | None
+    size: str | None = None
+    aspect_ratio: str | None = None
     #: The inner parameters so far: form defaults, the rule's values, the choices, extras.
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict)
     #: What the model offers, field -> option values (for messages and alternatives).
-    offered: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    offered: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     #: The list's own expected-time tag (``EET``, e.g. "20~35s"): a hint for polling.
     expected_time: str | None = None
 
@@ -166,7 +174,7 @@ def check_model(task_type: str, model_id: str) -> None:
     if task_type not in catalog.TASK_TYPES:
         raise ConfigurationError(
             f"task type {task_type!r} is not one of {', '.join(catalog.TASK_TYPES)}",
-            reason="bad_request",
+            reason=Reason.BAD_REQUEST,
         )
     if not catalog.is_nano_banana(model_id):
         raise UnsupportedModel(model_id)
@@ -195,7 +203,7 @@ def make_plan(
     clash = sorted(RESERVED_PARAMS & extras.keys())
     if clash:
         raise ConfigurationError(
-            f"extra parameters may not set {', '.join(clash)}", reason="bad_request"
+            f"extra parameters may not set {', '.join(clash)}", reason=Reason.BAD_REQUEST
         )
     asked = {"size": size, "aspect_ratio": aspect_ratio}
     for name in CHOSEN_FIELDS:
@@ -212,7 +220,7 @@ def make_plan(
     rule = select_rule(leaf.credit_rules, params)
     if rule is None:
         raise ConfigurationError(
-            f"the product list gives {model_id!r} no credit rule", reason="invalid_attribute"
+            f"the product list gives {model_id!r} no credit rule", reason=Reason.INVALID_ATTRIBUTE
         )
     if not _is_marker(rule):
         for key, value in rule.attributes.items():

@@ -32,19 +32,6 @@ class TaskSnapshot:
     retry_after_s: float | None = None
 
 
-@dataclass(frozen=True)
-class TaskResult:
-    """A finished task: the image and how long we waited for it."""
-
-    task_id: str
-    url: str
-    cover_url: str | None
-    width: int | None
-    height: int | None
-    format: str | None
-    elapsed_s: float
-
-
 def _failure(task_id: str, media: Media) -> TaskSnapshot:
     return TaskSnapshot(
         task_id=task_id,

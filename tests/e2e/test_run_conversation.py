@@ -69,11 +69,12 @@ def test_en_success_with_exactly_one_progress(fast_sim_server: SimServer, sim_en
 def test_pro_long_enough_for_three_progress_and_almost_there(
     fast_sim_server: SimServer, sim_env: SimEnv
 ) -> None:
-    # 175 s leaves the last point (150 s, past the 120 s estimate) 25 simulated seconds before
-    # the picture is ready: at ×60 that is 0.4 s of real time, enough on a loaded machine.
+    # Past the 120 s estimate progress thins to every other point: 205 s leaves the 180 s
+    # point 25 simulated seconds before the picture is ready: at ×60 that is 0.4 s of real
+    # time, enough on a loaded machine.
     fast_sim_server.sim.speed = 60
     env = {**sim_env(fast_sim_server), "IMA_TIME_SCALE": "60"}
-    fast_sim_server.sim.set_duration(PRO, 175)
+    fast_sim_server.sim.set_duration(PRO, 205)
     result = run(env, "use Nano Banana Pro: a castle in the clouds", "--poll-interval", "2")
     assert result.code == 0, result.err
     result.assert_clean()
@@ -130,12 +131,22 @@ def test_a_saved_preference_is_used_on_the_next_run(
     assert second.one("start")["model"] == "Nano Banana Pro"
 
 
-def test_no_key_is_one_line_and_no_request(fast_sim_server: SimServer, sim_env: SimEnv) -> None:
+def test_no_key_is_a_failure_event_in_the_persons_language(
+    fast_sim_server: SimServer, sim_env: SimEnv
+) -> None:
+    # The agent relays what it reads: without a key it must still have something to say.
     result = run(sim_env(fast_sim_server, key=None), "画一只猫")
     assert result.code == 2
-    assert result.out == ""
-    assert len(result.err.strip().splitlines()) == 1
-    assert "IMA_API_KEY" in result.err
+    result.assert_clean()
+    assert result.kinds == ["ack", "failure", "done"]
+    failure = result.one("failure")
+    assert failure["reason"] == "unauthorized"
+    assert "还没有设置 API 密钥" in failure["text"]
+    assert "IMA_API_KEY" in failure["text"]
+    assert "https://www.imaclaw.ai/imaclaw/apikey" in failure["text"]
+    english = run(sim_env(fast_sim_server, key=None), "draw a cat")
+    assert "No API key is set up yet" in english.one("failure")["text"]
+    assert result.err == ""
     assert fast_sim_server.sim.requests == []
 
 

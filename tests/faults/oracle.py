@@ -10,10 +10,12 @@ Written from the rules, not from what the code happens to do today:
   grants) and the upload PUT (HTTP PUT is idempotent: the same bytes to the same URL, for free).
   Once, the conversation recovers; always, it ends with the fault's reason when the attempts
   run out.
-* Create is the one unsafe request (PROTOCOL.md: "Never send it twice"): any fault on it ends
-  the conversation with its reason after exactly one create. Where no readable answer came back
+* Create is the one unsafe request (PROTOCOL.md: "Never send it twice for one request unless
+  the first answer was a clear rejection"): a 429 is such a rejection (the server took
+  nothing), so after its Retry-After the create is sent once more; any other fault ends the
+  conversation with its reason after exactly one create. Where no readable answer came back
   (dropped, stalled, unreadable, or accepted and then dropped) the server may have made the
-  task, and the failure says the task may have been created.
+  task: the reason is ``unconfirmed``, and the failure says the task may have been created.
 * The upload PUT goes to an object store: its answer is its HTTP status (and an IMA error
   envelope, when one comes back, is that error). A 200 whose body is not JSON is a stored file.
 * Outcome faults end the created task: with the task's failure, or our timeout for a task that
@@ -73,7 +75,8 @@ class Expected:
 
     #: The failure's reason, or None for a picture delivered.
     reason: str | None
-    #: Create requests the simulator receives: 0 or 1, never 2.
+    #: Create requests the simulator receives: 0 or 1, or 2 when the first was refused with
+    #: 429 (never two that could both be carried out).
     creates: int
     #: Whether the failure says the task may have been created (a create's answer was lost).
     may_exist: bool = False
@@ -92,8 +95,12 @@ def expect(fault: str, endpoint: str, *, always: bool) -> Expected:
     if fault not in TRANSIENT_REASONS:
         raise ValueError(f"the oracle does not know {fault!r}")
     reason = TRANSIENT_REASONS[fault]
-    if endpoint not in SAFE_ENDPOINTS:  # create: one attempt, whatever happens
-        return Expected(reason, creates=1, may_exist=fault in ANSWER_LOST)
+    if endpoint not in SAFE_ENDPOINTS:  # create
+        if fault == "rate_limited":  # refused, so tried once more after its Retry-After
+            return Expected(reason if always else None, creates=2)
+        if fault in ANSWER_LOST:
+            return Expected("unconfirmed", creates=1, may_exist=True)
+        return Expected(reason, creates=1)
     if endpoint == "upload_put" and fault == "malformed_json":
         return Expected(None, creates=1)  # HTTP 200 from the object store: the file is stored
     if not always:

@@ -2,7 +2,7 @@
 always, each a whole conversation over real loopback HTTP, checked against the oracle
 (``tests/faults/oracle.py``, written from the rules).
 
-Each cell runs ``converse()`` in-process against a :class:`SimServer` whose simulator, the
+Each cell runs ``follow()`` in-process against a :class:`SimServer` whose simulator, the
 client's retries and the driver's polling all run on one FakeClock: simulated minutes take
 milliseconds. Only a stall costs real time (the client's own HTTP timeout, kept short here).
 A slice at the end runs ``ima-nano-banana run`` as a real process, one endpoint each.
@@ -23,15 +23,16 @@ import pytest
 from skill import catalog
 from skill.clock import FakeClock
 from skill.events import REASONS, Reply
-from skill.flow import Conversation, Request, converse
+from skill.flow import Follow, Options, Request, Services, follow
+from skill.flow.ack import acknowledge
 from skill.ima import ImaClient
-from skill.journal import TaskJournal
-from skill.prefs import PreferenceStore
-from skill.render import violations
+from skill.render import Renderer, violations
+from skill.session import job_for
 from skill.settings import Endpoints
 from skill.sim import FAULTS, SimServer, Simulator
 from skill.sim.faults import OUTCOME_FAULTS, RATE_LIMIT_RETRY_AFTER_S, RESPONSE_FAULTS
 from skill.sim.png import render_png
+from skill.store import FileStore
 from tests.conftest import SimEnv
 from tests.faults import oracle
 from tests.flow.runkit import run
@@ -103,14 +104,14 @@ def test_the_matrix_covers_every_fault_and_every_endpoint() -> None:
 @dataclass
 class Played:
     replies: list[Reply]
-    conversation: Conversation
+    conversation: Follow
     sim: Simulator
     simulated_s: float
     real_s: float
     log: str
 
 
-async def _collect(conversation: Conversation) -> list[Reply]:
+async def _collect(conversation: Follow) -> list[Reply]:
     return [reply async for reply in conversation]
 
 
@@ -130,7 +131,6 @@ async def _play(cell: Cell, tmp: Path, picture: Path, caplog: pytest.LogCaptureF
     request = Request(
         IMAGE_TO_IMAGE if uploads else TEXT_TO_IMAGE,
         images=(str(picture),) if uploads else (),
-        timeout_s=TASK_TIMEOUT_S,
     )
     http_timeout = STALL_HTTP_TIMEOUT_S if cell.fault == "stall" else catalog.HTTP_TIMEOUT_S
     caplog.set_level(logging.INFO, logger="skill")
@@ -143,12 +143,13 @@ async def _play(cell: Cell, tmp: Path, picture: Path, caplog: pytest.LogCaptureF
             clock=clock,
             timeout_s=http_timeout,
         ) as client:
-            conversation = converse(
-                request,
-                client=client,
-                clock=clock,
-                prefs=PreferenceStore(tmp / "prefs.json"),
-                journal=TaskJournal(tmp / "ima_tasks"),
+            store = FileStore.at(tmp)
+            step0 = acknowledge(request, prefs=lambda: store.prefs, renderer=Renderer())
+            conversation = follow(
+                job_for(request, step0),
+                Services(client, clock, store),
+                Options(timeout_s=TASK_TIMEOUT_S),
+                ack=step0.message,
             )
             replies = await asyncio.wait_for(_collect(conversation), REAL_BOUND_S)
     return Played(
@@ -190,7 +191,8 @@ async def test_fault_matrix(
             allowed = (reply.media or "", reply.path or "")
             assert violations(reply.text, allowed=allowed) == [], reply.text
 
-    # Never a second create; the one that was answered lost says the task may exist.
+    # Never a second create that could be carried out; one whose answer was lost says the
+    # task may exist.
     assert played.sim.creates == expected.creates
     assert played.sim.accepted_creates <= 1
     assert (MAY_EXIST_WORDS in played.log) == expected.may_exist, played.log

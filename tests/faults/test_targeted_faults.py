@@ -8,12 +8,14 @@ from pathlib import Path
 
 from skill.clock import RealClock
 from skill.events import Reply
-from skill.flow import Request, converse
+from skill.flow import Options, Request, Services, follow
+from skill.flow.ack import acknowledge
 from skill.ima import ImaClient
-from skill.journal import TaskJournal
-from skill.prefs import PreferenceStore
+from skill.render import Renderer
+from skill.session import job_for
 from skill.settings import Endpoints
 from skill.sim import SimServer, Simulator
+from skill.store import FileStore
 from tests.faults import oracle
 
 KEY = "ima_targeted_faults_key"
@@ -46,15 +48,16 @@ COPIES = 4
 async def _talk(
     client: ImaClient, clock: RealClock, tmp: Path, index: int, timeout_s: float
 ) -> list[Reply]:
-    request = Request(f"draw a cat [m{index:03d}]", timeout_s=timeout_s)
-    conversation = converse(
-        request,
-        client=client,
-        clock=clock,
-        prefs=PreferenceStore(tmp / f"prefs{index}.json"),
-        journal=TaskJournal(tmp / f"journal{index}.json"),
+    request = Request(f"draw a cat [m{index:03d}]")
+    store = FileStore.at(tmp / f"memory{index}")
+    step0 = acknowledge(request, prefs=lambda: store.prefs, renderer=Renderer())
+    following = follow(
+        job_for(request, step0),
+        Services(client, clock, store),
+        Options(timeout_s=timeout_s),
+        ack=step0.message,
     )
-    return [reply async for reply in conversation]
+    return [reply async for reply in following]
 
 
 async def test_each_conversation_meets_only_its_own_fault(tmp_path: Path) -> None:

@@ -7,13 +7,14 @@ import subprocess
 import sys
 
 from skill.events import Reply
-from skill.flow import Request, converse
+from skill.flow import Request, follow
 from skill.flow.ack import Acknowledgement, acknowledge
 from skill.ima import ImaClient
 from skill.intent import parse
-from skill.prefs import PreferenceStore
 from skill.render import Renderer
-from tests.flow.conftest import World
+from skill.session import job_for
+from skill.store import PreferenceStore
+from tests.flow.conftest import World, services_for
 
 PRO = "gemini-3-pro-image"
 
@@ -67,43 +68,29 @@ def test_dropping_the_saved_model_is_done_by_the_ack(world: World) -> None:
     assert world.prefs.get("u8", "text_to_image") is None
 
 
-async def test_the_driver_gives_a_step0_done_beforehand_first_and_once(
+async def test_a_job_acknowledged_beforehand_is_not_acknowledged_again(
     world: World, client: ImaClient
 ) -> None:
     request = Request("以后都用 Pro", user_id="u9")
     opened = Opened(world.prefs)
     step0 = acknowledge(request, prefs=opened, renderer=Renderer())
-    conversation = converse(
-        request,
-        client=client,
-        clock=world.clock,
-        prefs=world.prefs,
-        journal=world.journal,
-        acknowledged=step0,
-    )
-    replies = [reply async for reply in conversation]
-    assert replies[0] is step0.reply
-    assert [r.event for r in replies] == ["ack", "failure", "done"]
-    assert replies[1].reason == "bad_request"  # and what to draw is asked, as without Step 0
+    following = follow(job_for(request, step0), services_for(world, client), acknowledged=True)
+    replies = [reply async for reply in following]
+    assert [r.event for r in replies] == ["failure", "done"]
+    assert replies[0].reason == "bad_request"  # and what to draw is asked, as without Step 0
     assert opened.count == 1  # the preference was written once, by Step 0
 
 
-async def test_the_driver_acts_on_the_step0_it_is_given(world: World, client: ImaClient) -> None:
-    # The driver does not parse the message again: the intent of Step 0 is the one it runs.
+async def test_the_job_runs_on_the_step0_it_was_made_from(world: World, client: ImaClient) -> None:
+    # follow does not parse the message again: the intent of Step 0 is the one it runs.
     request = Request("画一只猫")
     given = acknowledge(Request("draw a cat in 4K"), prefs=Opened(world.prefs), renderer=Renderer())
-    step0 = Acknowledgement(intent=given.intent, lang="en", reply=given.reply)
-    replies = [
-        reply
-        async for reply in converse(
-            request,
-            client=client,
-            clock=world.clock,
-            prefs=world.prefs,
-            journal=world.journal,
-            acknowledged=step0,
-        )
-    ]
+    step0 = Acknowledgement(
+        intent=given.intent, lang="en", message=given.message, reply=given.reply
+    )
+    following = follow(job_for(request, step0), services_for(world, client), ack=step0.message)
+    replies = [reply async for reply in following]
+    assert replies[0].text == given.reply.text
     assert replies[-2].event == "success"
     (create,) = [r for r in world.sim.requests if r.path.endswith("/tasks/create")]
     assert b"4K" in create.body
@@ -116,7 +103,7 @@ def test_step0_imports_nothing_heavy() -> None:
         "from skill.render import Renderer\n"
         "acknowledge(Request('画一只猫'), prefs=None, renderer=Renderer())\n"
         "print(sorted(m for m in ('httpx', 'pydantic', 'asyncio', 'babel', 'skill.ima',"
-        " 'skill.flow.driver') if m in sys.modules))\n"
+        " 'skill.flow.steps', 'skill.job') if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False

@@ -1,4 +1,4 @@
-"""Step 2 arithmetic: the percentage formula, the 95% cap, and when progress is due."""
+"""Step 2 arithmetic: the percentage formula, the 95% cap, and which points are reported."""
 
 from __future__ import annotations
 
@@ -7,10 +7,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skill import catalog
-from skill.flow.cadence import next_wake, progress_percent, progress_point, progress_times
+from skill.flow.cadence import Cadence, progress_percent, progress_point
 
 NB2 = catalog.NANO_BANANA_2
 PRO = catalog.NANO_BANANA_PRO
+
+
+def reported(cadence: Cadence, until_s: float) -> list[tuple[float, bool]]:
+    """(elapsed, still_working) of every point reported before ``until_s``."""
+    out: list[tuple[float, bool]] = []
+    k = cadence.next_k(0)
+    while k is not None and k * cadence.interval_s < until_s:
+        point = cadence.point(k)
+        assert point is not None
+        out.append((k * cadence.interval_s, point.still_working))
+        k = cadence.next_k(k)
+    return out
 
 
 @pytest.mark.parametrize(
@@ -43,20 +55,32 @@ def test_almost_there_only_past_the_estimate() -> None:
     assert progress_point(45, 40).percent == 95
 
 
-def test_nb2_reports_every_15_seconds() -> None:
-    assert progress_times(NB2.progress_interval_s, 50) == [15, 30, 45]
+def test_nb2_every_15_seconds_then_thinning_then_one_still_working_note() -> None:
+    cadence = Cadence(NB2.progress_interval_s, NB2.estimated_max_s)
+    assert reported(cadence, 600) == [(15, False), (30, False), (60, False), (90, True)]
 
 
-def test_pro_reports_every_30_seconds() -> None:
-    assert progress_times(PRO.progress_interval_s, 100) == [30, 60, 90]
+def test_pro_every_30_seconds_then_thinning_then_one_still_working_note() -> None:
+    cadence = Cadence(PRO.progress_interval_s, PRO.estimated_max_s)
+    assert reported(cadence, 600) == [
+        (30, False),
+        (60, False),
+        (90, False),
+        (120, False),
+        (180, False),
+        (240, True),
+    ]
+
+
+def test_past_the_maximum_the_same_95_is_never_said_at_every_interval() -> None:
+    # The issue's case: a long wait used to repeat "95% almost there" at every interval.
+    for info in (NB2, PRO):
+        cadence = Cadence(info.progress_interval_s, info.estimated_max_s)
+        overdue = [e for e, _ in reported(cadence, 10_000) if e > info.estimated_max_s]
+        assert len(overdue) <= 2
 
 
 def test_a_short_task_gets_no_progress() -> None:
-    assert progress_times(NB2.progress_interval_s, 14.9) == []
-    assert progress_times(NB2.progress_interval_s, 15) == []  # done on the point: no message
-
-
-def test_sleep_until_the_earliest_event() -> None:
-    assert next_wake(10, next_poll=12, next_progress=15, deadline=600) == 2
-    assert next_wake(14, next_poll=16, next_progress=15, deadline=600) == 1
-    assert next_wake(20, next_poll=16, next_progress=15, deadline=600) == 0
+    cadence = Cadence(NB2.progress_interval_s, NB2.estimated_max_s)
+    assert reported(cadence, 14.9) == []
+    assert reported(cadence, 15) == []  # done on the point: no message

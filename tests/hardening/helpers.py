@@ -18,14 +18,16 @@ SKILL = [sys.executable, "-m", "skill"]
 
 
 def journal_files(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """The task journal under ``env``'s HOME as stored, by task id: every task file of its
-    folder (``~/.openclaw/memory/ima_tasks/{pending,finished}/``), a finished one winning."""
+    """The task journal under ``env``'s HOME as stored (one job a file), by each of its task
+    ids: every file of ``~/.openclaw/memory/ima_tasks/{pending,finished}/``, a finished one
+    winning."""
     folder = Path(env["HOME"]) / ".openclaw" / "memory" / "ima_tasks"
     tasks: dict[str, dict[str, Any]] = {}
     for kind in ("pending", "finished"):
         for path in sorted((folder / kind).glob("*.json")):
             raw = json.loads(path.read_text("utf-8"))
-            tasks[raw["task_id"]] = raw
+            for task_id in raw["task_ids"]:
+                tasks[task_id] = raw
     return tasks
 
 

@@ -87,7 +87,7 @@ def test_a_run_stopped_mid_poll_is_resumed_without_a_second_create(
     assert success["text"].startswith("✅ 图片生成成功!")
     assert sim.stats()["creates"] == 1  # the whole point: no second charge
     entry = journal(env)[task_id]
-    assert (entry["status"], entry["url"]) == ("delivered", success["media"])
+    assert (entry["status"], entry["media"]) == ("delivered", [success["media"]])
 
     if signum != signal.SIGTERM:
         return
@@ -123,7 +123,7 @@ def test_after_a_client_side_timeout_resume_delivers_once_done(
     assert resumed.code == 0, resumed.err
     resumed.assert_clean()
     assert resumed.one("ack")["lang"] == "en"  # the language the task was asked in
-    assert resumed.one("success")["media"] == journal(env)[task_id]["url"]
+    assert [resumed.one("success")["media"]] == journal(env)[task_id]["media"]
     assert sim.stats()["creates"] == 1
 
     # Asked for again by id: sent from the journal, the server is not asked.
@@ -132,7 +132,7 @@ def test_after_a_client_side_timeout_resume_delivers_once_done(
     assert again.code == 0, again.err
     again.assert_clean()
     assert again.one("ack")["text"].startswith("🖼️ 这是你之前的那张图")
-    assert again.one("success")["media"] == journal(env)[task_id]["url"]
+    assert [again.one("success")["media"]] == journal(env)[task_id]["media"]
     assert sim.tasks[task_id].polls == polls
     assert sim.stats()["creates"] == 1
 

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from ima_fakes import CDN_URL, KEY, UPLOAD_PUT_URL, FakeApi, fail, media, ok
 
+from skill import catalog
 from skill.clock import FakeClock
+from skill.flow.watch import watch
 from skill.ima import (
     ApiError,
     AttributeMismatch,
     ConfigurationError,
+    CreateUnconfirmed,
     CreditMismatch,
     EndpointRefused,
+    FixedEvery,
     ImaClient,
     ImaError,
     InsufficientPoints,
     InvalidImage,
     InvalidProductAttribute,
-    MalformedResponse,
     NetworkError,
     RateLimited,
-    ResponseTimeout,
     ServerError,
     SubscriptionRequired,
     TaskFailed,
@@ -70,7 +72,29 @@ async def test_product_list_is_cached_for_its_ttl(
         assert len(api.sent("product_list")) == 3
 
 
-async def test_full_text_to_image_run(api: FakeApi, make_client: MakeClient) -> None:
+def _watch(
+    client: ImaClient, clock: FakeClock, task_id: str, *, every_s: float, timeout_s: float = 600
+) -> AsyncIterator[TaskSnapshot]:
+    """The one poll loop (skill.flow.watch) on a fixed schedule, snapshots only."""
+
+    async def snapshots() -> AsyncIterator[TaskSnapshot]:
+        async for item in watch(
+            client,
+            clock,
+            task_id,
+            catalog.NANO_BANANA_2,
+            schedule=FixedEvery(every_s),
+            timeout_s=timeout_s,
+        ):
+            if isinstance(item, TaskSnapshot):
+                yield item
+
+    return snapshots()
+
+
+async def test_full_text_to_image_run(
+    api: FakeApi, make_client: MakeClient, clock: FakeClock
+) -> None:
     api.queue(
         "detail",
         ok({"medias": []}),
@@ -81,12 +105,14 @@ async def test_full_text_to_image_run(api: FakeApi, make_client: MakeClient) -> 
     async with make_client() as client:
         plan = await client.plan("text_to_image", NB2, size="2K", aspect_ratio="3:2")
         task_id = await client.create(plan, "a red fox")
-        result = await client.wait(task_id, poll_interval=3, on_poll=polls.append)
+        async for item in _watch(client, clock, task_id, every_s=3):
+            polls.append(item)
     assert task_id == "task-123"
-    assert [p.state for p in polls] == ["pending", "pending", "processing", "done"]
+    result = polls[-1]
+    assert result.state == "done"
     assert result.url == "https://cdn.example.test/out.png"
     assert (result.width, result.height) == (1024, 1024)
-    assert result.elapsed_s == 9
+    assert clock.now() == 9
     (body,) = api.bodies("create")
     inner = body["parameters"][0]["parameters"]
     assert (body["parameters"][0]["credit"], inner["cast"]) == (
@@ -117,7 +143,8 @@ async def test_unsupported_model_sends_nothing(api: FakeApi, make_client: MakeCl
         (fail(4008, "Invalid product attribute"), InvalidProductAttribute, "invalid_attribute"),
         (fail(400, "bad param", status=400), ApiError, "bad_request"),
         (httpx.Response(502, text="<html>bad gateway</html>"), ServerError, "server_error"),
-        (httpx.Response(200, text="{not json"), MalformedResponse, "server_error"),
+        # An answer that cannot be read: the task may exist, so it is never sent again.
+        (httpx.Response(200, text="{not json"), CreateUnconfirmed, "unconfirmed"),
     ],
 )
 async def test_create_errors_are_typed_and_never_retried(
@@ -192,33 +219,35 @@ async def test_long_retry_after_is_not_waited_for(
     assert clock.sleeps == []
 
 
-async def test_wait_raises_task_failed_with_reason(api: FakeApi, make_client: MakeClient) -> None:
+async def test_watch_raises_task_failed_with_reason(
+    api: FakeApi, make_client: MakeClient, clock: FakeClock
+) -> None:
     api.queue("detail", ok({"medias": [media(rs=2, status="failed", error_msg="nsfw")]}))
     async with make_client() as client:
         with pytest.raises(TaskFailed) as info:
-            await client.wait("task-123")
+            _ = [s async for s in _watch(client, clock, "task-123", every_s=5)]
     assert info.value.reason == "generation_failed"
     assert "nsfw" in str(info.value)
 
     api.queue("detail", ok({"medias": [media(rs=1, status="failed", url=None)]}))
     async with make_client() as client:
         with pytest.raises(TaskFailed) as info:
-            await client.wait("task-123")
+            _ = [s async for s in _watch(client, clock, "task-123", every_s=5)]
     assert info.value.reason == "task_failed"
 
 
-async def test_wait_times_out_with_the_task_id(
+async def test_watch_times_out_with_the_task_id(
     api: FakeApi, make_client: MakeClient, clock: FakeClock
 ) -> None:
     pending = ok({"medias": [media(rs=0, status="processing", url=None)]})
     api.queue("detail", *[pending] * 100)
     async with make_client() as client:
         with pytest.raises(TaskTimeout) as info:
-            await client.wait("task-123", poll_interval=5, timeout=42)
+            _ = [s async for s in _watch(client, clock, "task-123", every_s=5, timeout_s=42)]
     assert info.value.task_id == "task-123"
     assert info.value.reason == "timeout"
     assert clock.now() == 42
-    assert len(api.sent("detail")) == 10  # t = 0, 5, ..., 40, 42
+    assert len(api.sent("detail")) == 9  # t = 0, 5, ..., 40; the deadline ends it at 42
 
 
 async def test_key_never_in_errors_or_logs(
@@ -340,11 +369,12 @@ def test_empty_key_and_refused_endpoint(monkeypatch: pytest.MonkeyPatch) -> None
     assert "evil.example.com" in str(info.value)
 
 
-async def test_read_timeout_is_a_network_error(api: FakeApi, make_client: MakeClient) -> None:
+async def test_a_create_read_timeout_is_unconfirmed(api: FakeApi, make_client: MakeClient) -> None:
+    # The request left and no answer came: the task may exist, so it is never sent again.
     api.queue("create", httpx.ReadTimeout("slow"))
     async with make_client() as client:
         plan = await client.plan("text_to_image", NB2)
-        with pytest.raises(ResponseTimeout) as info:
+        with pytest.raises(CreateUnconfirmed) as info:
             await client.create(plan, "x")
-    assert info.value.reason == "network"
+    assert info.value.reason == "unconfirmed"
     assert len(api.sent("create")) == 1

@@ -12,7 +12,8 @@ from ima_fakes import ENDS, KEY, FakeApi, media, ok
 
 from skill import catalog
 from skill.clock import FakeClock
-from skill.ima import ExpectedWindow, FixedEvery, ImaClient, schedule_for
+from skill.flow.watch import watch
+from skill.ima import ExpectedWindow, FixedEvery, ImaClient, TaskSnapshot, schedule_for
 from skill.ima.polling import parse_estimate, respect_hint
 
 NB2 = catalog.NANO_BANANA_2
@@ -159,13 +160,24 @@ async def test_wait_follows_the_schedule_and_the_servers_retry_after() -> None:
     async with ImaClient(
         KEY, endpoints=ENDS, transport=httpx.MockTransport(api.handler), clock=clock
     ) as client:
-        result = await client.wait(
+        detail = client.detail
+
+        async def noted(task_id: str) -> TaskSnapshot:
+            seen.append(clock.now())
+            return await detail(task_id)
+
+        client.detail = noted  # type: ignore[method-assign]
+        async for _item in watch(
+            client,
+            clock,
             "task-123",
+            catalog.NANO_BANANA_2,
             schedule=ExpectedWindow(10.0, 20.0, first_s=1.0),
-            on_poll=lambda snap: seen.append(clock.now()),
-        )
+            timeout_s=600,
+        ):
+            pass
     # 1 (first), 10 (the window opens), then the server's Retry-After 9 beats the dense gap
     # (19, not 13.5), then the minimum dense gap near the window's end (21).
     assert seen == [1.0, 10.0, 19.0, 21.0]
-    assert result.elapsed_s == 21.0
+    assert clock.now() == 21.0
     assert len(api.sent("detail")) == 4

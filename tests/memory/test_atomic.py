@@ -47,7 +47,7 @@ def test_corrupt_file_is_kept_aside_with_its_bytes_and_logged(
     assert len(aside) == 1
     assert aside[0].read_bytes() == raw
     assert not path.exists()
-    assert any("kept as" in r.getMessage() for r in caplog.records)
+    assert any("set aside as" in r.getMessage() for r in caplog.records)
     # The next write succeeds and the kept copy is untouched.
     with locked_json(path, default=_empty) as box:
         box.data["ok"] = True

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from skill.journal import JournalEntry, TaskJournal
+from skill.ima import Plan
+from skill.job import Job, JobRequest
 from skill.logs import install_redacting_streams, register_secret, setup_logging
-from skill.prefs import PreferenceStore
+from skill.store import PreferenceStore, TaskJournal
 
 CANARY = "ima_CANARY_7c1d0f9e2b8a4d63aa51"
 FRAGMENT = CANARY[len("ima_") :]  # even the part after the prefix must not appear
@@ -54,22 +55,31 @@ def test_canary_never_reaches_disk_or_streams_through_the_library(
     except PermissionError:
         log.exception("create failed")
     journal = TaskJournal()
-    journal.record(
-        JournalEntry(
-            task_id="t-canary",
-            user_id="u1",
-            task_type="text_to_image",
-            model_id="gemini-3-pro-image",
-            model_name="Nano Banana Pro",
-            size="4K",
-            aspect_ratio=None,
-            prompt=f"draw the words {CANARY}",
-            credit=10,
-            lang="en",
+    job = journal.record(
+        Job(
+            request=JobRequest(
+                model_id="gemini-3-pro-image",
+                size="4K",
+                prompt=f"draw the words {CANARY}",
+                language="en",
+                user_id="u1",
+            ),
+            plan=Plan(
+                task_type="text_to_image",
+                model_id="gemini-3-pro-image",
+                model_name="Nano Banana Pro",
+                model_version="v1",
+                attribute_id=1,
+                credit=10,
+                size="4K",
+            ),
+            task_ids=["t-canary"],
             created_at=datetime.now(timezone.utc).isoformat(),
         )
     )
-    journal.finish("t-canary", status="failed")
+    assert CANARY not in job.request.prompt  # what the journal hands back is the stored job
+    finished_at = datetime.now(timezone.utc).isoformat()
+    journal.record(job.model_copy(update={"status": "failed", "finished_at": finished_at}))
     PreferenceStore().save(
         "u1",
         "text_to_image",
@@ -90,6 +100,25 @@ def test_canary_never_reaches_disk_or_streams_through_the_library(
     assert "ima_***" in err
     _assert_clean({str(p): raw for p, raw in files.items()})
     _assert_clean({"stdout": out.encode(), "stderr": err.encode()})
+
+
+def test_canary_pasted_beside_the_prompt_never_reaches_the_journal(home: Path) -> None:
+    register_secret(CANARY)
+    journal = TaskJournal()
+    journal.record(
+        Job(
+            request=JobRequest(
+                prompt="a cat",
+                input_images=(f"https://img.example/cat.png?k={CANARY}",),
+                extra_params={"note": f"key {CANARY}"},
+                user_id="u1",
+            ),
+            task_ids=["t-canary-2"],
+        )
+    )
+    files = all_bytes_under(home)
+    assert any(p.parent.name == "pending" and p.suffix == ".json" for p in files)
+    _assert_clean({str(p): raw for p, raw in files.items()})
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:

@@ -1,28 +1,33 @@
-"""skill.journal.TaskJournal: round trips, pending order, pruning, corruption, concurrency,
-hostile task ids, and the migration from the previous release's single file."""
+"""skill.store.journal.TaskJournal: round trips of Jobs, pending order, pruning, corruption,
+concurrency, hostile ids, and the previous release's flat records read as Jobs."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import stat
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from skill import journal as journal_module
-from skill.journal import PRUNE_INTERVAL, JournalEntry, TaskJournal, task_file_name
+from skill.ima import Plan
+from skill.job import Job, JobRequest
+from skill.reasons import Reason
+from skill.store import journal as journal_module
+from skill.store.journal import PRUNE_INTERVAL, TaskJournal, task_file_name
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
+NB2 = "gemini-3.1-flash-image"
 
 
 class Now:
@@ -35,21 +40,51 @@ class Now:
         return self.moment
 
 
-def entry(task_id: str, *, user: str = "u1", minutes: int = 0, **changes: object) -> JournalEntry:
-    base = JournalEntry(
-        task_id=task_id,
-        user_id=user,
-        task_type="text_to_image",
-        model_id="gemini-3.1-flash-image",
-        model_name="Nano Banana 2",
-        size="1K",
-        aspect_ratio="16:9",
-        prompt="一只戴墨镜的柴犬",
-        credit=6,
-        lang="zh",
+def job(
+    task_id: str,
+    *,
+    user: str = "u1",
+    minutes: int = 0,
+    prompt: str = "一只戴墨镜的柴犬",
+    **changes: object,
+) -> Job:
+    """A started single-picture job whose job id is its task id (as an old record's is)."""
+    return Job(
+        job_id=task_id,
+        request=JobRequest(
+            model_id=NB2,
+            size="1K",
+            aspect_ratio="16:9",
+            prompt=prompt,
+            language="zh",
+            user_id=user,
+        ),
+        plan=Plan(
+            task_type="text_to_image",
+            model_id=NB2,
+            model_name="Nano Banana 2",
+            model_version="v1",
+            attribute_id=7,
+            credit=6,
+            size="1K",
+            aspect_ratio="16:9",
+        ),
+        task_ids=[task_id],
         created_at=(T0 + timedelta(minutes=minutes)).isoformat(),
+        **changes,
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def finish(
+    journal: TaskJournal, key: str, status: str, url: str | None = None, *, at: datetime
+) -> Job:
+    """What the flow does to end a job: the job as stored, with its outcome, recorded again."""
+    current = journal.get(key)
+    assert current is not None, key
+    update: dict[str, object] = {"status": status, "finished_at": at.isoformat()}
+    if url is not None:
+        update["media"] = [url]
+    return journal.record(current.model_copy(update=update))
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -58,7 +93,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_default_path_follows_home(home: Path) -> None:
-    TaskJournal().record(entry("t1"))
+    TaskJournal().record(job("t1"))
     assert (home / ".openclaw" / "memory" / "ima_tasks" / "pending" / "t1.json").is_file()
 
 
@@ -66,76 +101,107 @@ def test_record_get_finish_round_trip(tmp_path: Path) -> None:
     clock = Now(T0)
     journal = TaskJournal(tmp_path / "j", now=clock)
     assert journal.get("t1") is None
-    journal.record(entry("t1"))
-    assert journal.get("t1") == entry("t1")
-    assert journal.pending() == [entry("t1")]
+    assert journal.record(job("t1")) == job("t1")
+    assert journal.get("t1") == job("t1")
+    assert journal.pending() == [job("t1")]
 
-    clock.moment = T0 + timedelta(seconds=30)
-    journal.finish("t1", status="delivered", url="https://cdn.example/t1.png")
+    done_at = T0 + timedelta(seconds=30)
+    finish(journal, "t1", "delivered", "https://cdn.example/t1.png", at=done_at)
     done = journal.get("t1")
     assert done is not None
-    assert (done.status, done.url) == ("delivered", "https://cdn.example/t1.png")
-    assert done.finished_at == (T0 + timedelta(seconds=30)).isoformat()
+    assert (done.status, done.media) == ("delivered", ["https://cdn.example/t1.png"])
+    assert done.finished_at == done_at.isoformat()
+    assert done.request == job("t1").request
+    assert done.plan == job("t1").plan
     assert journal.pending() == []
-    # One file a task, moved from pending to finished, its mtime the moment it finished.
+    # One file a job, moved from pending to finished, its mtime the moment it finished.
     assert not (tmp_path / "j" / "pending" / "t1.json").exists()
     finished = tmp_path / "j" / "finished" / "t1.json"
-    assert json.loads(finished.read_text("utf-8")) == asdict(done)
-    assert finished.stat().st_mtime == (T0 + timedelta(seconds=30)).timestamp()
+    assert json.loads(finished.read_text("utf-8")) == done.model_dump(mode="json")
+    assert finished.stat().st_mtime == done_at.timestamp()
     # Private: the prompts of a person live here.
     for folder in (tmp_path / "j", tmp_path / "j" / "pending", tmp_path / "j" / "finished"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(finished.stat().st_mode) == 0o600
 
 
+def test_a_job_without_an_id_gets_one_and_is_found_by_it_or_its_tasks(tmp_path: Path) -> None:
+    folder = tmp_path / "j"
+    journal = TaskJournal(folder, now=Now(T0))
+    fresh = job("x").model_copy(update={"job_id": None, "task_ids": [], "created_at": None})
+    stored = journal.record(fresh)
+    assert stored.job_id is not None
+    assert re.fullmatch(r"job-[0-9a-f]{20}", stored.job_id)
+    assert (folder / "pending" / f"{stored.job_id}.json").is_file()
+    assert journal.get(stored.job_id) == stored
+    # Its tasks arrive later (several for several pictures): it is re-keyed by its first
+    # task, so a lookup by that task reads one file, and each task finds the job.
+    with_tasks = journal.record(stored.model_copy(update={"task_ids": ["sim_a", "sim_b"]}))
+    assert with_tasks.job_id == "sim_a"
+    assert not (folder / "pending" / f"{stored.job_id}.json").exists()
+    assert journal.get(stored.job_id) is None
+    assert journal.get("sim_a") == with_tasks
+    assert journal.get("sim_b") == with_tasks
+    assert journal.get("sim_c") is None
+    finish(journal, "sim_b", "delivered", "https://x/b.png", at=T0)
+    got = journal.get("sim_b")
+    assert got is not None
+    assert got.status == "delivered"
+    assert len(list(folder.rglob("*.json"))) == 1
+
+
 def test_pending_is_newest_first_and_per_user(tmp_path: Path) -> None:
     journal = TaskJournal(tmp_path / "j", now=Now(T0))
-    journal.record(entry("old", minutes=1))
-    journal.record(entry("newest", minutes=9))
-    journal.record(entry("other-user", user="u2", minutes=5))
-    journal.record(entry("failed", minutes=7))
-    journal.finish("failed", status="failed")
-    assert [e.task_id for e in journal.pending()] == ["newest", "other-user", "old"]
-    assert [e.task_id for e in journal.pending("u1")] == ["newest", "old"]
+    journal.record(job("old", minutes=1))
+    journal.record(job("newest", minutes=9))
+    journal.record(job("other-user", user="u2", minutes=5))
+    journal.record(job("failed", minutes=7))
+    finish(journal, "failed", "failed", at=T0)
+    assert [j.task_id for j in journal.pending()] == ["newest", "other-user", "old"]
+    assert [j.task_id for j in journal.pending("u1")] == ["newest", "old"]
     assert journal.pending("nobody") == []
 
 
-def test_finish_checks_status_and_tolerates_unknown_tasks(tmp_path: Path) -> None:
+def test_a_status_is_one_of_three_and_an_unknown_job_may_be_finished_at_once(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ValidationError, match="status"):
+        job("t1", status="done")
     folder = tmp_path / "j"
     journal = TaskJournal(folder, now=Now(T0))
-    journal.record(entry("t1"))
-    with pytest.raises(ValueError, match="status"):
-        journal.finish("t1", status="pending")
-    before = snapshot(folder)
-    journal.finish("never-recorded", status="delivered")
-    assert snapshot(folder) == before
+    # A job never recorded as pending (a journal lost to corruption) is written as it ended.
+    journal.record(job("t1", status="failed", reason=Reason.TASK_FAILED))
+    assert sorted(snapshot(folder)) == [".pruned", "finished/t1.json"]
+    got = journal.get("t1")
+    assert got is not None
+    assert (got.status, got.reason) == ("failed", Reason.TASK_FAILED)
 
 
 def test_finishing_twice_keeps_the_last_outcome(tmp_path: Path) -> None:
-    clock = Now(T0)
-    journal = TaskJournal(tmp_path / "j", now=clock)
-    journal.record(entry("t1"))
-    journal.finish("t1", status="failed")
-    clock.moment = T0 + timedelta(minutes=5)
-    journal.finish("t1", status="delivered", url="https://x/1.png")
+    journal = TaskJournal(tmp_path / "j", now=Now(T0))
+    journal.record(job("t1"))
+    finish(journal, "t1", "failed", at=T0)
+    later = T0 + timedelta(minutes=5)
+    finish(journal, "t1", "delivered", "https://x/1.png", at=later)
     got = journal.get("t1")
     assert got is not None
-    assert (got.status, got.url) == ("delivered", "https://x/1.png")
-    assert got.finished_at == clock.moment.isoformat()
+    assert (got.status, got.media) == ("delivered", ["https://x/1.png"])
+    assert got.finished_at == later.isoformat()
+    assert (tmp_path / "j" / "finished" / "t1.json").stat().st_mtime == later.timestamp()
 
 
-def test_finished_entries_older_than_a_week_are_pruned_pending_ones_kept(tmp_path: Path) -> None:
+def test_finished_jobs_older_than_a_week_are_pruned_pending_ones_kept(tmp_path: Path) -> None:
     clock = Now(T0)
     journal = TaskJournal(tmp_path / "j", now=clock)
-    journal.record(entry("delivered-long-ago"))
-    journal.record(entry("lost-long-ago"))
-    journal.finish("delivered-long-ago", status="delivered", url="https://x/1.png")
+    journal.record(job("delivered-long-ago"))
+    journal.record(job("lost-long-ago"))
+    finish(journal, "delivered-long-ago", "delivered", "https://x/1.png", at=T0)
     clock.moment = T0 + timedelta(days=6)
-    journal.record(entry("recent", minutes=6 * 24 * 60))
-    journal.finish("recent", status="delivered", url="https://x/2.png")
+    journal.record(job("recent", minutes=6 * 24 * 60))
+    finish(journal, "recent", "delivered", "https://x/2.png", at=clock.moment)
     assert journal.get("delivered-long-ago") is not None  # six days: still kept
     clock.moment = T0 + timedelta(days=8)
-    journal.record(entry("today", minutes=8 * 24 * 60))
+    journal.record(job("today", minutes=8 * 24 * 60))
     assert journal.get("delivered-long-ago") is None
     assert not (tmp_path / "j" / "finished" / "delivered-long-ago.json").exists()
     assert journal.get("recent") is not None
@@ -144,18 +210,18 @@ def test_finished_entries_older_than_a_week_are_pruned_pending_ones_kept(tmp_pat
 
 def test_pruning_runs_at_most_once_an_interval_across_journals(tmp_path: Path) -> None:
     clock = Now(T0)
-    TaskJournal(tmp_path / "j", now=clock).record(entry("t1"))  # first use: prunes, marks
-    old = entry("old", status="delivered", finished_at=(T0 - timedelta(days=30)).isoformat())
+    TaskJournal(tmp_path / "j", now=clock).record(job("t1"))  # first use: prunes, marks
+    old = job("old", status="delivered", finished_at=(T0 - timedelta(days=30)).isoformat())
     old_file = tmp_path / "j" / "finished" / "old.json"
     old_file.parent.mkdir()
-    old_file.write_text(json.dumps(asdict(old)), "utf-8")
+    old_file.write_text(old.model_dump_json(), "utf-8")
     os.utime(old_file, ((T0 - timedelta(days=30)).timestamp(),) * 2)
 
     clock.moment = T0 + PRUNE_INTERVAL / 2
-    TaskJournal(tmp_path / "j", now=clock).record(entry("t2"))  # another process, too soon
+    TaskJournal(tmp_path / "j", now=clock).record(job("t2"))  # another process, too soon
     assert old_file.exists()
     clock.moment = T0 + PRUNE_INTERVAL + timedelta(seconds=1)
-    TaskJournal(tmp_path / "j", now=clock).record(entry("t3"))
+    TaskJournal(tmp_path / "j", now=clock).record(job("t3"))
     assert not old_file.exists()
 
 
@@ -165,22 +231,22 @@ def test_pruning_reads_only_files_old_enough(
     clock = Now(T0)
     journal = TaskJournal(tmp_path / "j", now=clock)
     for i in range(40):
-        journal.record(entry(f"t{i}"))
-        journal.finish(f"t{i}", status="delivered", url=f"https://x/{i}.png")
+        journal.record(job(f"t{i}"))
+        finish(journal, f"t{i}", "delivered", f"https://x/{i}.png", at=T0)
     clock.moment = T0 + timedelta(days=3)
-    journal.record(entry("late"))
-    journal.finish("late", status="delivered", url="https://x/late.png")
+    journal.record(job("late"))
+    finish(journal, "late", "delivered", "https://x/late.png", at=clock.moment)
 
     read: list[str] = []
     load = TaskJournal._load
 
-    def spy(self: TaskJournal, file: Path, *, held: bool) -> dict[str, Any] | None:
+    def spy(self: TaskJournal, file: Path, *, held: bool = False) -> Job | None:
         read.append(file.name)
         return load(self, file, held=held)
 
     monkeypatch.setattr(TaskJournal, "_load", spy)
     clock.moment = T0 + timedelta(days=8)
-    journal.record(entry("now"))
+    journal.record(job("now"))
     assert sorted(read) == sorted(f"t{i}.json" for i in range(40))  # not "late", not "now"
     assert journal.get("late") is not None
     assert all(journal.get(f"t{i}") is None for i in range(40))
@@ -191,88 +257,191 @@ def test_writes_between_prunes_never_list_the_folder(
 ) -> None:
     journal = TaskJournal(tmp_path / "j", now=Now(T0))
     for i in range(30):
-        journal.record(entry(f"t{i}"))
-        journal.finish(f"t{i}", status="delivered", url=f"https://x/{i}.png")
+        journal.record(job(f"t{i}"))
+        finish(journal, f"t{i}", "delivered", f"https://x/{i}.png", at=T0)
 
     def no_listing(*args: object) -> object:
         raise AssertionError("a write listed the journal's folder")
 
     monkeypatch.setattr(journal_module.os, "scandir", no_listing)
-    journal.record(entry("t-new"))
-    journal.finish("t-new", status="failed")
+    journal.record(job("t-new"))
+    finish(journal, "t-new", "failed", at=T0)
     assert journal.get("t-new") is not None
     assert journal.get("t3") is not None
 
 
-def test_a_torn_task_file_is_kept_aside_and_the_others_still_work(tmp_path: Path) -> None:
+def test_a_torn_job_file_is_kept_aside_and_the_others_still_work(tmp_path: Path) -> None:
     folder = tmp_path / "j"
     journal = TaskJournal(folder, now=Now(T0))
-    journal.record(entry("t1", minutes=1))
-    journal.record(entry("t2", minutes=2))
+    journal.record(job("t1", minutes=1))
+    journal.record(job("t2", minutes=2))
     torn = folder / "pending" / "t1.json"
-    torn.write_bytes(b'{"task_id": "t1", "user_')
-    assert [e.task_id for e in journal.pending()] == ["t2"]
+    torn.write_bytes(b'{"job_id": "t1", "requ')
+    assert [j.task_id for j in journal.pending()] == ["t2"]
     assert journal.get("t1") is None
     aside = list((folder / "pending").glob("t1.json.corrupt-*"))
-    assert [p.read_bytes() for p in aside] == [b'{"task_id": "t1", "user_']
-    journal.finish("t1", status="delivered")  # lost to corruption: logged, not raised
-    journal.finish("t2", status="delivered", url="https://x/2.png")
-    journal.record(entry("t3"))
-    assert [e.task_id for e in journal.pending()] == ["t3"]
+    assert [p.read_bytes() for p in aside] == [b'{"job_id": "t1", "requ']
+    finish(journal, "t2", "delivered", "https://x/2.png", at=T0)
+    journal.record(job("t3"))
+    assert [j.task_id for j in journal.pending()] == ["t3"]
     assert journal.get("t2") is not None
 
 
 def test_a_corrupt_finished_file_read_by_get_is_kept_aside(tmp_path: Path) -> None:
     folder = tmp_path / "j"
     journal = TaskJournal(folder, now=Now(T0))
-    journal.record(entry("t1"))
-    journal.finish("t1", status="delivered", url="https://x/1.png")
+    journal.record(job("t1"))
+    finish(journal, "t1", "delivered", "https://x/1.png", at=T0)
     (folder / "finished" / "t1.json").write_bytes(b"\xff\xfe not json")
     assert journal.get("t1") is None
     assert len(list((folder / "finished").glob("t1.json.corrupt-*"))) == 1
-    journal.record(entry("t1"))  # the same id can be written again
-    assert journal.get("t1") == entry("t1")
+    journal.record(job("t1"))  # the same id can be written again
+    assert journal.get("t1") == job("t1")
 
 
-def test_unreadable_records_are_skipped_on_read_and_kept_on_write(tmp_path: Path) -> None:
+NOT_A_JOB = {
+    "wrong-type": {"task_id": "weird", "credit": "six"},  # an old record that does not validate
+    "no-model": {"task_id": "weird", "lang": "zh", "status": "pending"},
+    "someone-else": {"hello": "world"},
+    "bad-status": {**job("weird").model_dump(mode="json"), "status": "done"},
+    "a-list": [{"task_id": "weird"}],
+    "null": None,
+}
+
+
+@pytest.mark.parametrize("content", NOT_A_JOB.values(), ids=NOT_A_JOB.keys())
+def test_json_that_is_not_a_job_is_set_aside_with_one_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, content: object
+) -> None:
     folder = tmp_path / "j"
-    weird = folder / "pending" / "weird.json"
-    weird.parent.mkdir(parents=True)
-    weird.write_text(json.dumps({"task_id": "weird", "credit": "six"}), encoding="utf-8")
     journal = TaskJournal(folder, now=Now(T0))
+    journal.record(job("t1", minutes=1))
+    raw = json.dumps(content).encode()
+    weird = folder / "pending" / "weird.json"
+    weird.write_bytes(raw)
+    caplog.set_level(logging.INFO)
+
+    assert [j.task_id for j in journal.pending()] == ["t1"]  # never a crash
     assert journal.get("weird") is None
-    journal.record(entry("t1"))
-    assert json.loads(weird.read_text(encoding="utf-8")) == {"task_id": "weird", "credit": "six"}
-    assert [e.task_id for e in journal.pending()] == ["t1"]
-    assert not list(folder.rglob("*.corrupt-*"))  # JSON it is: not corrupt, just not ours
+    assert journal.pending("u1") == [job("t1", minutes=1)]
+    journal.record(job("t2", minutes=2))
+    assert [j.task_id for j in journal.pending()] == ["t2", "t1"]
+
+    assert not weird.exists()
+    (aside,) = (folder / "pending").glob("weird.json.corrupt-*")
+    assert aside.read_bytes() == raw  # kept as it was, for a person to look at
+    said = [r for r in caplog.records if "weird.json" in r.getMessage()]
+    assert len(said) == 1, [r.getMessage() for r in said]
+    assert said[0].levelno >= logging.WARNING
 
 
 def test_a_finish_stopped_half_way_counts_as_finished(tmp_path: Path) -> None:
     clock = Now(T0)
     folder = tmp_path / "j"
     journal = TaskJournal(folder, now=clock)
-    journal.record(entry("t1"))
+    journal.record(job("t1"))
     pending_bytes = (folder / "pending" / "t1.json").read_bytes()
-    journal.finish("t1", status="delivered", url="https://x/1.png")
+    finish(journal, "t1", "delivered", "https://x/1.png", at=T0)
     (folder / "pending" / "t1.json").write_bytes(pending_bytes)  # as if the unlink never ran
     got = journal.get("t1")
     assert got is not None
     assert got.status == "delivered"
     assert journal.pending() == []
     clock.moment = T0 + PRUNE_INTERVAL * 2
-    journal.record(entry("t2"))  # pruning tidies the leftover
+    journal.record(job("t2"))  # pruning tidies the leftover
     assert not (folder / "pending" / "t1.json").exists()
 
 
 def test_a_key_pasted_into_the_prompt_is_not_stored(tmp_path: Path) -> None:
     folder = tmp_path / "j"
     journal = TaskJournal(folder, now=Now(T0))
-    journal.record(entry("t1", prompt="cat, key ima_PASTEDkey123456"))
-    journal.record(entry("t2", prompt="dog, key ima_PASTEDkey123456"))
-    journal.finish("t2", status="delivered", url="https://x/2.png")
-    stored = snapshot(folder)
-    assert len(stored) >= 2
-    assert all(b"PASTEDkey" not in raw for raw in stored.values())
+    stored = journal.record(job("t1", prompt="cat, key ima_PASTEDkey123456"))
+    assert "PASTEDkey" not in stored.request.prompt
+    journal.record(job("t2", prompt="dog, key ima_PASTEDkey123456"))
+    finish(journal, "t2", "delivered", "https://x/2.png", at=T0)
+    files = snapshot(folder)
+    assert len(files) >= 2
+    assert all(b"PASTEDkey" not in raw for raw in files.values())
+
+
+# -- records of the previous release ------------------------------------------------------------
+
+
+def flat_record(task_id: str, **changes: object) -> dict[str, object]:
+    """A record as the previous release wrote it: one flat object a task."""
+    record: dict[str, object] = {
+        "task_id": task_id,
+        "user_id": "u1",
+        "task_type": "text_to_image",
+        "model_id": "gemini-3-pro-image",
+        "model_name": "Nano Banana Pro",
+        "size": "2K",
+        "aspect_ratio": None,
+        "prompt": "一只猫",
+        "credit": 10,
+        "lang": "zh",
+        "created_at": T0.isoformat(),
+        "status": "pending",
+        "url": None,
+        "finished_at": None,
+    }
+    record.update(changes)
+    return record
+
+
+def write_flat(folder: Path, kind: str, record: dict[str, object]) -> Path:
+    path = folder / kind / task_file_name(str(record["task_id"]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return path
+
+
+def test_a_pending_record_of_the_previous_release_is_a_pending_job(tmp_path: Path) -> None:
+    folder = tmp_path / "j"
+    write_flat(folder, "pending", flat_record("sim_old_1"))
+    journal = TaskJournal(folder, now=Now(T0))
+    (got,) = journal.pending("u1")
+    assert got == journal.get("sim_old_1")
+    assert (got.job_id, got.task_ids, got.task_id) == ("sim_old_1", ["sim_old_1"], "sim_old_1")
+    assert (got.status, got.media, got.created_at) == ("pending", [], T0.isoformat())
+    assert (got.language, got.model_id, got.model_name, got.credits) == (
+        "zh",
+        "gemini-3-pro-image",
+        "Nano Banana Pro",
+        10,
+    )
+    assert (got.request.prompt, got.request.size, got.request.user_id) == ("一只猫", "2K", "u1")
+    assert got.started
+    assert not got.unconfirmed
+    # Finished through the new code, it is stored as a Job in the same file's name.
+    finish(journal, "sim_old_1", "delivered", "https://x/old.png", at=T0)
+    assert sorted(snapshot(folder)) == [".pruned", "finished/sim_old_1.json"]
+    stored = json.loads((folder / "finished" / "sim_old_1.json").read_text("utf-8"))
+    assert stored["media"] == ["https://x/old.png"]
+    assert "task_id" not in stored
+    assert journal.pending() == []
+
+
+def test_a_finished_record_of_the_previous_release_keeps_its_link(tmp_path: Path) -> None:
+    folder = tmp_path / "j"
+    done_at = (T0 + timedelta(minutes=2)).isoformat()
+    write_flat(
+        folder,
+        "finished",
+        flat_record("sim_old_2", status="delivered", url="https://x/2.png", finished_at=done_at),
+    )
+    write_flat(folder, "finished", flat_record("sim_old_3", status="failed", finished_at=done_at))
+    journal = TaskJournal(folder, now=Now(T0))
+    delivered, failed = journal.get("sim_old_2"), journal.get("sim_old_3")
+    assert delivered is not None
+    assert failed is not None
+    assert (delivered.status, delivered.media, delivered.finished_at) == (
+        "delivered",
+        ["https://x/2.png"],
+        done_at,
+    )
+    assert (failed.status, failed.media) == ("failed", [])
+    assert journal.pending() == []
 
 
 HOSTILE_IDS = [
@@ -296,18 +465,24 @@ HOSTILE_IDS = [
 ]
 
 
-def test_hostile_task_ids_stay_inside_the_folder_and_stay_distinct(tmp_path: Path) -> None:
+@pytest.mark.parametrize("as_job_id", [True, False], ids=["job-id", "task-id-only"])
+def test_hostile_ids_stay_inside_the_folder_and_stay_distinct(
+    tmp_path: Path, as_job_id: bool
+) -> None:
+    # An old record's job id is its task id, which the server chose; a new job's tasks too.
     folder = tmp_path / "box" / "j"
     journal = TaskJournal(folder, now=Now(T0))
     for task_id in HOSTILE_IDS:
-        journal.record(entry(task_id))
-    assert {e.task_id for e in journal.pending()} == set(HOSTILE_IDS)
+        hostile = job(task_id)
+        journal.record(hostile if as_job_id else hostile.model_copy(update={"job_id": None}))
+    assert {j.task_id for j in journal.pending()} == set(HOSTILE_IDS)
     for task_id in HOSTILE_IDS[::2]:
-        journal.finish(task_id, status="delivered", url="https://x/y.png")
+        finish(journal, task_id, "delivered", "https://x/y.png", at=T0)
     for task_id in HOSTILE_IDS:
         got = journal.get(task_id)
         assert got is not None
         assert got.task_id == task_id
+        assert got.status == ("delivered" if HOSTILE_IDS.index(task_id) % 2 == 0 else "pending")
     inside = {p.parent for p in tmp_path.rglob("*") if p.is_file()}
     assert inside <= {folder / "pending", folder / "finished", folder, folder.parent}
     assert {p.name for p in (tmp_path / "box").iterdir()} == {"j", "j.lock"}
@@ -332,18 +507,26 @@ def test_different_task_ids_get_different_file_names(a: str, b: str) -> None:
         assert task_file_name(a) != task_file_name(b)
 
 
+def test_plain_ids_name_their_file_as_they_are() -> None:
+    assert task_file_name("sim_000001_0a1b2c3d") == "sim_000001_0a1b2c3d.json"
+    assert task_file_name("job-0123456789abcdef0123") == "job-0123456789abcdef0123.json"
+    assert task_file_name("Sim_Upper") != "sim_upper.json"
+
+
 def test_writes_wait_while_another_holds_the_journal_lock(tmp_path: Path) -> None:
     # Pruning reads an old finished file and then deletes it; a finish or record of the same
-    # task in between would be lost, so every change waits for the one lock.
+    # job in between would be lost, so every change waits for the one lock.
     from skill.atomic import exclusive_lock
 
     folder = tmp_path / "j"
     journal = TaskJournal(folder, now=Now(T0))
-    journal.record(entry("t1"))
+    journal.record(job("t1"))
+    failed = job("t1", status="failed", finished_at=T0.isoformat())
     with exclusive_lock(folder):
+        assert (tmp_path / "j.lock").is_file()  # the lock file sits beside the folder
         writers = [
-            threading.Thread(target=journal.finish, args=("t1",), kwargs={"status": "failed"}),
-            threading.Thread(target=journal.record, args=(entry("t2"),)),
+            threading.Thread(target=journal.record, args=(failed,)),
+            threading.Thread(target=journal.record, args=(job("t2"),)),
         ]
         for t in writers:
             t.start()
@@ -355,23 +538,23 @@ def test_writes_wait_while_another_holds_the_journal_lock(tmp_path: Path) -> Non
     got = journal.get("t1")
     assert got is not None
     assert got.status == "failed"
-    assert journal.get("t2") == entry("t2")
+    assert journal.get("t2") == job("t2")
 
 
 def test_threads_recording_and_finishing_lose_nothing(tmp_path: Path) -> None:
     journal = TaskJournal(tmp_path / "j", now=Now(T0))
 
     def work(i: int) -> None:
-        journal.record(entry(f"t{i}", minutes=i))
+        journal.record(job(f"t{i}", minutes=i))
         if i % 2:
-            journal.finish(f"t{i}", status="delivered", url=f"https://x/{i}.png")
+            finish(journal, f"t{i}", "delivered", f"https://x/{i}.png", at=T0)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(30)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert [e.task_id for e in journal.pending()] == [f"t{i}" for i in range(28, -1, -2)]
+    assert [j.task_id for j in journal.pending()] == [f"t{i}" for i in range(28, -1, -2)]
     for i in range(1, 30, 2):
         got = journal.get(f"t{i}")
         assert got is not None
@@ -380,17 +563,23 @@ def test_threads_recording_and_finishing_lose_nothing(tmp_path: Path) -> None:
 
 WORK_SCRIPT = """
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
-from skill.journal import JournalEntry, TaskJournal
+from skill.ima import Plan
+from skill.job import Job, JobRequest
+from skill.store import TaskJournal
 journal, i = TaskJournal(Path(sys.argv[1])), int(sys.argv[2])
+plan = Plan(task_type="text_to_image", model_id="gemini-3-pro-image",
+            model_name="Nano Banana Pro", model_version="v", attribute_id=1, credit=10)
 for k in range(3):
     n = i * 3 + k
-    journal.record(JournalEntry(
-        task_id=f"p{n}", user_id="u", task_type="text_to_image", model_id="gemini-3-pro-image",
-        model_name="Nano Banana Pro", size=None, aspect_ratio=None, prompt="p", credit=10,
-        lang="en", created_at=f"2026-11-26T08:{n // 60:02d}:{n % 60:02d}+00:00"))
+    job = journal.record(Job(
+        job_id=f"p{n}", request=JobRequest(prompt="p", user_id="u"), plan=plan,
+        task_ids=[f"p{n}"], created_at=f"2026-11-26T08:{n // 60:02d}:{n % 60:02d}+00:00"))
     if n % 2:
-        journal.finish(f"p{n}", status="delivered", url=f"https://x/{n}.png")
+        journal.record(job.model_copy(update={
+            "status": "delivered", "media": [f"https://x/{n}.png"],
+            "finished_at": datetime.now(timezone.utc).isoformat()}))
 print(len(journal.pending()))
 """
 PROCESSES = 50
@@ -409,142 +598,10 @@ def test_fifty_processes_recording_and_finishing_at_once_lose_nothing(tmp_path: 
     assert all(int(out) >= 1 for out in outs)
     total = PROCESSES * 3
     journal = TaskJournal(folder)
-    assert [e.task_id for e in journal.pending()] == [f"p{n}" for n in range(total - 2, -1, -2)]
+    assert [j.task_id for j in journal.pending()] == [f"p{n}" for n in range(total - 2, -1, -2)]
     for n in range(1, total, 2):
         got = journal.get(f"p{n}")
         assert got is not None
-        assert (got.status, got.url) == ("delivered", f"https://x/{n}.png")
+        assert (got.status, got.media) == ("delivered", [f"https://x/{n}.png"])
     assert len(list(folder.rglob("*.json"))) == total
     assert not list(folder.rglob("*.tmp"))
-
-
-# -- migration from ima_tasks.json --------------------------------------------------------------
-
-
-def legacy_document() -> dict[str, Any]:
-    recent = entry("done-recent", minutes=-60, status="delivered", url="https://x/r.png")
-    recent = replace(recent, finished_at=(T0 - timedelta(minutes=59)).isoformat())
-    expired = entry("done-expired", status="failed")
-    expired = replace(expired, finished_at=(T0 - timedelta(days=9)).isoformat())
-    return {
-        "version": 1,
-        "tasks": {
-            "lost-1": asdict(entry("lost-1", minutes=-30)),
-            "lost-2": asdict(entry("lost-2", user="u2", minutes=-20)),
-            "done-recent": asdict(recent),
-            "done-expired": asdict(expired),
-            "weird": {"task_id": "weird", "credit": "six"},
-        },
-    }
-
-
-def test_the_old_single_file_is_moved_into_the_folder_once(tmp_path: Path) -> None:
-    legacy = tmp_path / "ima_tasks.json"
-    raw = json.dumps(legacy_document(), ensure_ascii=False).encode()
-    legacy.write_bytes(raw)
-    journal = TaskJournal(tmp_path / "ima_tasks", now=Now(T0))
-    assert journal.legacy_path == legacy
-
-    assert [e.task_id for e in journal.pending()] == ["lost-2", "lost-1"]
-    got = journal.get("done-recent")
-    assert got is not None
-    assert (got.status, got.url) == ("delivered", "https://x/r.png")
-    assert journal.get("done-expired") is None  # past the week: not brought over
-    assert journal.get("weird") is None
-    assert not legacy.exists()
-    (kept,) = tmp_path.glob("ima_tasks.json.migrated-*")
-    assert kept.read_bytes() == raw  # the old file, untouched, with the record we could not read
-    finished = tmp_path / "ima_tasks" / "finished" / "done-recent.json"
-    assert finished.stat().st_mtime == (T0 - timedelta(minutes=59)).timestamp()
-
-    journal.finish("lost-1", status="delivered", url="https://x/1.png")
-    again = TaskJournal(tmp_path / "ima_tasks", now=Now(T0))
-    assert [e.task_id for e in again.pending()] == ["lost-2"]
-    assert len(list(tmp_path.glob("ima_tasks.json.migrated-*"))) == 1
-
-
-def test_migration_through_home_finds_old_tasks_for_resume(home: Path) -> None:
-    memory = home / ".openclaw" / "memory"
-    memory.mkdir(parents=True)
-    (memory / "ima_tasks.json").write_text(json.dumps(legacy_document()), "utf-8")
-    journal = TaskJournal(now=Now(T0))
-    assert journal.get("lost-1") == entry("lost-1", minutes=-30)
-    assert (memory / "ima_tasks" / "pending" / "lost-1.json").is_file()
-    assert not (memory / "ima_tasks.json").exists()
-
-
-def test_migration_keeps_what_the_folder_already_holds(tmp_path: Path) -> None:
-    journal = TaskJournal(tmp_path / "ima_tasks", now=Now(T0), legacy=tmp_path / "none.json")
-    journal.record(entry("lost-1", minutes=-30))
-    journal.finish("lost-1", status="delivered", url="https://x/new.png")
-    (tmp_path / "ima_tasks.json").write_text(json.dumps(legacy_document()), "utf-8")
-    migrating = TaskJournal(tmp_path / "ima_tasks", now=Now(T0))
-    assert [e.task_id for e in migrating.pending()] == ["lost-2"]
-    got = migrating.get("lost-1")
-    assert got is not None
-    assert got.url == "https://x/new.png"
-
-
-def test_a_corrupt_old_file_is_kept_aside_and_the_journal_works(tmp_path: Path) -> None:
-    legacy = tmp_path / "ima_tasks.json"
-    legacy.write_bytes(b'{"version": 1, "tasks": {"t0": {"task_')
-    journal = TaskJournal(tmp_path / "ima_tasks", now=Now(T0))
-    assert journal.pending() == []
-    journal.record(entry("t1"))
-    assert journal.get("t1") == entry("t1")
-    aside = list(tmp_path.glob("ima_tasks.json.corrupt-*"))
-    assert [p.read_bytes() for p in aside] == [b'{"version": 1, "tasks": {"t0": {"task_']
-    assert not legacy.exists()
-
-
-MIGRATE_SCRIPT = """
-import sys
-from pathlib import Path
-from skill.journal import TaskJournal
-print(" ".join(e.task_id for e in TaskJournal(Path(sys.argv[1])).pending()))
-"""
-
-
-def test_processes_migrating_at_once_move_it_exactly_once(tmp_path: Path) -> None:
-    legacy = tmp_path / "ima_tasks.json"
-    legacy.write_text(json.dumps(legacy_document()), "utf-8")
-    folder = tmp_path / "ima_tasks"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", MIGRATE_SCRIPT, str(folder)], stdout=subprocess.PIPE, text=True
-        )
-        for _ in range(8)
-    ]
-    outs = [p.communicate(timeout=60)[0].split() for p in procs]
-    assert [p.returncode for p in procs] == [0] * 8
-    assert all(sorted(out) == ["lost-1", "lost-2"] for out in outs)
-    assert len(list(tmp_path.glob("ima_tasks.json.migrated-*"))) == 1
-    assert len(list((folder / "pending").glob("*.json"))) == 2
-
-
-def test_migration_waits_for_an_old_release_writing_the_file(tmp_path: Path) -> None:
-    from skill.atomic import locked_json
-
-    legacy = tmp_path / "ima_tasks.json"
-    legacy.write_text(json.dumps({"version": 1, "tasks": {}}), "utf-8")
-    journal = TaskJournal(tmp_path / "ima_tasks", now=Now(T0))
-    found: list[list[str]] = []
-    holding = threading.Event()
-    started = threading.Event()
-
-    def old_release() -> None:
-        with locked_json(legacy, default=dict) as box:
-            holding.set()
-            started.wait(timeout=5)
-            box.data["tasks"]["late"] = asdict(entry("late"))
-
-    writer = threading.Thread(target=old_release)
-    writer.start()
-    holding.wait(timeout=5)
-    reader = threading.Thread(target=lambda: found.append([e.task_id for e in journal.pending()]))
-    reader.start()
-    time.sleep(0.2)  # the reader is now waiting on the old file's lock
-    started.set()
-    writer.join(timeout=10)
-    reader.join(timeout=10)
-    assert found == [["late"]]

@@ -120,4 +120,4 @@ def test_a_corrupt_file_is_kept_aside_and_the_command_succeeds(tmp_path: Path) -
     assert [p.read_bytes() for p in aside] == [b"\x89PNG not prefs"]
     assert json.loads(path.read_text(encoding="utf-8"))["user_a"]["text_to_image"]
     logs = list((tmp_path / ".openclaw" / "logs" / "ima_skills").glob("*.log"))
-    assert any("treated as empty" in p.read_text(encoding="utf-8") for p in logs)
+    assert any("set aside as" in p.read_text(encoding="utf-8") for p in logs)

@@ -1,4 +1,5 @@
-"""skill.prefs.PreferenceStore: the vendor's file format, sibling skills' entries, corruption."""
+"""skill.store.prefs.PreferenceStore: the vendor's file format, sibling skills' entries and
+corruption."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from skill import catalog
-from skill.prefs import Preference, PreferenceStore
+from skill.store import Preference, PreferenceStore
 
 PRO = catalog.NANO_BANANA_PRO
 NB2 = catalog.NANO_BANANA_2

@@ -1,4 +1,4 @@
-"""The driver in-process: simulator transport + FakeClock (every run takes milliseconds)."""
+"""``follow`` in-process: simulator transport + FakeClock (every run takes milliseconds)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 
 from skill import catalog
 from skill.events import Reply
-from skill.flow import Request, State, converse
+from skill.flow import State
 from skill.ima import ImaClient, TaskSnapshot
 from skill.render import violations
 from skill.settings import Endpoints
 from skill.sim import SimTransport
-from tests.flow.conftest import Run, Talk, World
+from tests.flow.conftest import Run, Talk, World, start
 
 NB2 = catalog.NANO_BANANA_2.model_id
 PRO = catalog.NANO_BANANA_PRO.model_id
@@ -57,8 +57,8 @@ async def test_zh_success_with_one_progress(world: World, talk: Talk) -> None:
     assert success.elapsed_s == 24
     assert "实际 24s" in (success.text or "")
     assert success.media in (success.text or "")
-    assert run.conversation.outcome.succeeded
-    assert run.conversation.state is State.DONE
+    assert run.following.outcome.succeeded
+    assert run.following.state is State.DONE
 
 
 async def test_a_short_task_gets_no_progress(world: World, talk: Talk) -> None:
@@ -69,10 +69,10 @@ async def test_a_short_task_gets_no_progress(world: World, talk: Talk) -> None:
 
 
 async def test_nb2_progress_every_15_seconds_then_almost_there(world: World, talk: Talk) -> None:
-    world.sim.set_duration(NB2, 55)  # overdue: seen at the 56.4 s poll, after backing off
+    world.sim.set_duration(NB2, 62)  # overdue: past 40 s progress thins to every other point
     run = await talk("draw a robot")
     progress = run.all("progress")
-    assert [p.elapsed_s for p in progress] == [15, 30, 45]
+    assert [p.elapsed_s for p in progress] == [15, 30, 60]
     assert [p.percent for p in progress] == [37, 75, 95]
     assert "Almost there…" in (progress[-1].text or "")
     assert "Almost there" not in (progress[1].text or "")
@@ -90,9 +90,10 @@ async def test_pro_progress_every_30_seconds(world: World, talk: Talk) -> None:
 
 
 async def test_pro_past_its_estimate_stays_at_95(world: World, talk: Talk) -> None:
-    world.sim.set_duration(PRO, 155)
+    world.sim.set_duration(PRO, 185)
     run = await talk("用 Pro 画一只猫")
     progress = run.all("progress")
+    assert [p.elapsed_s for p in progress] == [30, 60, 90, 120, 180]
     assert [p.percent for p in progress] == [25, 50, 75, 95, 95]
     assert "稍等,即将完成…" in (progress[-1].text or "")
     assert "稍等" not in (progress[-2].text or "")  # 120 s is the estimate, not past it
@@ -110,36 +111,30 @@ async def test_poll_interval_is_kept_apart_from_progress(world: World, talk: Tal
 async def test_journal_records_before_polling_and_finishes_after(world: World, talk: Talk) -> None:
     world.sim.set_duration(NB2, 20)
     run = await talk("draw a house", user_id="u1")
-    task_id = run.conversation.outcome.task_id
+    task_id = run.task_id
     assert task_id is not None
-    entry = world.journal.get(task_id)
-    assert entry is not None
-    assert entry.status == "delivered"
-    assert entry.url == run.one("success").media
-    assert entry.user_id == "u1"
-    assert entry.credit == 6
+    job = world.journal.get(task_id)
+    assert job is not None
+    assert job.status == "delivered"
+    assert job.media == [run.one("success").media]
+    assert job.request.user_id == "u1"
+    assert job.credits == 6
 
 
 async def test_the_journal_says_delivered_only_after_the_picture_was_sent(
     world: World, client: ImaClient
 ) -> None:
-    conversation = converse(
-        Request("draw a house"),
-        client=client,
-        clock=world.clock,
-        prefs=world.prefs,
-        journal=world.journal,
-    )
+    following = start(world, client, "draw a house")
     seen: list[str] = []
-    async for reply in conversation:
-        task_id = conversation.outcome.task_id
+    async for reply in following:
+        task_id = following.job.task_id
         if reply.event in ("start", "success"):
             assert task_id is not None
             entry = world.journal.get(task_id)
             assert entry is not None
             seen.append(f"{reply.event}:{entry.status}")
-    assert seen == ["start:pending", "success:pending"]
-    task_id = conversation.outcome.task_id
+    assert seen == ["start:pending", "success:delivered"]
+    task_id = following.job.task_id
     assert task_id is not None
     entry = world.journal.get(task_id)
     assert entry is not None
@@ -153,7 +148,9 @@ async def test_download_into_out_dir(world: World, talk: Talk, tmp_path: Path) -
     saved = Path(success.path)
     assert saved.parent == tmp_path / "out"
     assert saved.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")  # noqa: ASYNC240 - a test's check
-    assert success.path in (success.text or "")
+    # The chat's caption never carries a path of this machine: only the event does.
+    assert success.path not in (success.text or "")
+    assert str(tmp_path) not in (success.text or "")
 
 
 async def test_image_to_image_with_a_local_file(world: World, talk: Talk, tmp_path: Path) -> None:
@@ -163,9 +160,9 @@ async def test_image_to_image_with_a_local_file(world: World, talk: Talk, tmp_pa
     run = await talk("把这张图变成油画", images=(str(picture),))
     assert_shape(run)
     assert run.one("ack").text == "收到!马上按你的要求改图 🎨"
-    assert run.conversation.outcome.succeeded
+    assert run.following.outcome.succeeded
     assert list(world.sim.uploads.values()) == [data]
-    assert State.UPLOADING in run.conversation.outcome.states
+    assert State.UPLOADING in run.following.outcome.states
 
 
 # --- preferences --------------------------------------------------------------------------
@@ -206,7 +203,7 @@ async def test_8k_says_the_maximum_and_uses_4k(world: World, talk: Talk) -> None
 
 async def test_another_model_named_goes_on_with_nano_banana(world: World, talk: Talk) -> None:
     run = await talk("use midjourney to draw a cat")
-    assert run.conversation.outcome.succeeded
+    assert run.following.outcome.succeeded
     text = run.one("start").text or ""
     assert "Midjourney isn't available here" in text
     assert "Nano Banana 2" in text
@@ -237,7 +234,7 @@ async def test_refusals_create_nothing(
     failure = run.one("failure")
     assert failure.reason == reason
     assert words in (failure.text or "")
-    assert run.conversation.outcome.refused
+    assert run.following.outcome.refused
     assert world.sim.stats()["creates"] == 0
 
 
@@ -261,12 +258,13 @@ FAULTS = [
     ("attribute_mismatch", "attribute_mismatch", "模型参数不匹配", True),
     ("invalid_product_attribute", "invalid_attribute", "生成参数配置异常", True),
     ("bad_request", "bad_request", "图片参数设置有误", True),
-    ("rate_limited", "rate_limited", "请求过于频繁", False),
     ("server_error", "server_error", "图片服务暂时不稳定", True),
     ("bad_gateway", "server_error", "图片服务暂时不稳定", True),
     ("unavailable", "server_error", "图片服务暂时不稳定", True),
-    ("malformed_json", "server_error", "图片服务暂时不稳定", True),
-    ("drop_connection", "network", "网络连接不稳定", False),
+    # A create that left and got no readable answer may have been accepted: it is told so,
+    # with nothing offered that would pay for a second picture.
+    ("malformed_json", "unconfirmed", "没能确认图片是否已经开始生成", False),
+    ("drop_connection", "unconfirmed", "积分也可能已经扣除", False),
     ("resource_failed", "generation_failed", "建议换个模型试试", True),
     ("resource_deleted", "generation_failed", "建议换个模型试试", True),
     ("status_failed", "task_failed", "这次生成没成功", True),
@@ -290,8 +288,33 @@ async def test_every_fault_is_said_plainly(
         assert text.endswith("需要我帮你用其他模型重试吗?")
     else:
         assert "建议改用" not in text
-    assert not run.conversation.outcome.refused
+    assert not run.following.outcome.refused
     assert world.sim.stats()["creates"] <= 1  # never two creates
+
+
+async def test_one_429_on_create_is_tried_once_more_after_its_retry_after(
+    world: World, talk: Talk
+) -> None:
+    # A create refused with 429 was not accepted, so sending it again cannot charge twice.
+    world.sim.inject("rate_limited")  # once, with Retry-After: 1
+    run = await talk("画一只猫")
+    assert run.events[-2:] == ["success", "done"]
+    assert world.sim.stats()["creates"] == 2
+    assert world.sim.stats()["accepted_creates"] == 1
+    assert 1.0 in world.clock.sleeps
+
+
+async def test_a_create_refused_twice_with_429_is_told_and_not_tried_again(
+    world: World, talk: Talk
+) -> None:
+    world.sim.inject("rate_limited", times=None)
+    run = await talk("画一只猫")
+    failure = run.one("failure")
+    assert failure.reason == "rate_limited"
+    assert "请求过于频繁" in (failure.text or "")
+    assert "建议改用" not in (failure.text or "")
+    assert world.sim.stats()["creates"] == 2
+    assert world.sim.stats()["accepted_creates"] == 0
 
 
 async def test_pro_failure_offers_nano_banana_2(world: World, talk: Talk) -> None:
@@ -312,12 +335,12 @@ async def test_timeout_says_the_picture_may_still_arrive(world: World, talk: Tal
     assert "may still arrive" in text
     assert "the last picture" in text
     assert "resume" not in text
-    task_id = run.conversation.outcome.task_id
+    task_id = run.task_id
     assert task_id is not None
     entry = world.journal.get(task_id)
     assert entry is not None
     assert entry.status == "pending"  # still deliverable later
-    assert [p.elapsed_s for p in run.all("progress")] == [15, 30, 45]
+    assert [p.elapsed_s for p in run.all("progress")] == [15, 30]
     assert world.clock.now() == pytest.approx(60)
 
 
@@ -333,7 +356,7 @@ async def test_an_error_while_polling_says_the_picture_may_still_arrive(
     failure = run.one("failure")
     assert failure.reason == fault
     assert "may still arrive" in (failure.text or "")
-    task_id = run.conversation.outcome.task_id
+    task_id = run.task_id
     assert task_id is not None
     entry = world.journal.get(task_id)
     assert entry is not None
@@ -343,7 +366,7 @@ async def test_an_error_while_polling_says_the_picture_may_still_arrive(
 async def test_a_failed_task_is_finished_in_the_journal(world: World, talk: Talk) -> None:
     world.sim.inject("status_failed")
     run = await talk("draw a flower")
-    task_id = run.conversation.outcome.task_id
+    task_id = run.task_id
     assert task_id is not None
     entry = world.journal.get(task_id)
     assert entry is not None
@@ -360,10 +383,10 @@ async def test_a_bug_still_ends_the_conversation(world: World, talk: Talk, monke
     assert run.one("failure").reason == "unknown"
 
 
-async def test_the_conversation_runs_once(world: World, talk: Talk) -> None:
+async def test_a_followed_job_ends_once(world: World, talk: Talk) -> None:
     run = await talk("draw a cat")
-    with pytest.raises(RuntimeError):
-        run.conversation.__aiter__()
+    with pytest.raises(StopAsyncIteration):
+        await run.following.__anext__()
 
 
 def test_reply_events_are_json_ready() -> None:
@@ -371,14 +394,7 @@ def test_reply_events_are_json_ready() -> None:
 
 
 async def test_the_ack_comes_before_any_request(world: World, client: ImaClient) -> None:
-    conversation = converse(
-        Request("画一只猫"),
-        client=client,
-        clock=world.clock,
-        prefs=world.prefs,
-        journal=world.journal,
-    )
-    iterator = conversation.__aiter__()
+    iterator = start(world, client, "画一只猫").__aiter__()
     first = await iterator.__anext__()
     assert first.event == "ack"
     assert world.sim.requests == []
@@ -415,17 +431,10 @@ async def test_a_late_wake_up_reports_the_cadence_point(world: World) -> None:
         transport=_SlowDetail(world),
         clock=world.clock,
     ) as client:
-        conversation = converse(
-            Request("draw a dog"),
-            client=client,
-            clock=world.clock,
-            prefs=world.prefs,
-            journal=world.journal,
-        )
-        replies = [reply async for reply in conversation]
+        replies = [reply async for reply in start(world, client, "draw a dog")]
     progress = [r for r in replies if r.event == "progress"]
-    assert [p.elapsed_s for p in progress] == [15, 30, 45]
-    assert [p.percent for p in progress] == [37, 75, 95]
+    assert [p.elapsed_s for p in progress] == [15, 30]
+    assert [p.percent for p in progress] == [37, 75]
 
 
 async def test_the_ack_promises_nothing_when_something_is_still_missing(talk: Talk) -> None:
@@ -445,19 +454,38 @@ async def test_a_subscription_problem_links_to_an_upgrade(world: World, talk: Ta
     assert "购买积分" not in text
 
 
-async def test_after_a_timeout_the_faster_choice_comes_first(world: World, talk: Talk) -> None:
+async def test_after_a_timeout_only_something_faster_is_offered(world: World, talk: Talk) -> None:
     world.sim.inject("never_finishes", times=None)
     fast = (await talk("draw a bird, 2K", timeout_s=60)).one("failure").text or ""
-    # Nano Banana 2 was too slow: its smaller size is offered before the slower Pro.
-    assert fast.index("Nano Banana 2 at 1K") < fast.index("Nano Banana Pro (high quality")
+    # Nothing is faster than Nano Banana 2: no "faster model" advice, no slower Pro offered.
+    assert "Nano Banana Pro" not in fast
+    assert "faster" not in fast
+    assert "may still arrive" in fast
     slow = (await talk("用 Pro 画一只鸟", timeout_s=60)).one("failure").text or ""
-    # Nano Banana Pro was too slow: Nano Banana 2 is the faster choice and stays first.
-    assert slow.index("Nano Banana 2(更快更省") < slow.index("Nano Banana Pro 2K")
+    # Nano Banana Pro was too slow: Nano Banana 2 is the faster choice, and the only one.
+    assert "Nano Banana 2(更快更省" in slow
+    assert "Nano Banana Pro 1K" not in slow
     world.sim.clear_faults()
     world.sim.inject("resource_failed")
     other = (await talk("draw a bird with Nano Banana 2, 2K")).one("failure").text or ""
     # Any other failure keeps the card's order: the other model first.
     assert other.index("Nano Banana Pro (high quality") < other.index("Nano Banana 2 at 1K")
+
+
+async def test_too_few_points_offers_the_cheapest_option_below_the_price(
+    world: World, talk: Talk
+) -> None:
+    world.sim.inject("insufficient_points")
+    run = await talk("用 Pro 画一只猫,4K")
+    text = run.one("failure").text or ""
+    assert "购买积分:https://www.imaclaw.ai/imaclaw/subscription" in text
+    assert "Nano Banana 2 512px,只需 4 积分" in text
+    assert run.job.offers[0].model_id == NB2
+    assert run.job.offers[0].size == "512px"
+    world.sim.clear_faults()
+    world.sim.inject("insufficient_points")
+    cheapest = (await talk("用最便宜的画一只猫")).one("failure").text or ""
+    assert "更省" not in cheapest  # nothing costs less than 4 points
 
 
 async def test_a_ratio_only_the_other_model_offers_is_pointed_to(world: World, talk: Talk) -> None:

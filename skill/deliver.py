@@ -1,10 +1,10 @@
-"""SIGINT and SIGTERM during ``run`` or ``resume``: a clear last message, exit 130.
+"""Sending a followed job's events to a channel, with SIGINT and SIGTERM handled (exit 130).
 
-The replies are pumped to the channel in a task; a signal cancels that task. Cancellation
-lands at an ``await`` (a poll, a sleep, a send), never inside a journal write, which is
-synchronous and atomic, so the task the run created stays ``pending`` in the journal for
-``resume``. The person then gets one ``failure`` in their language (the picture may still
-arrive, and how to get it) and ``done``, flushed, within :data:`FAREWELL_TIMEOUT_S`.
+The events are pumped to the channel in a task; a signal cancels that task. Cancellation lands
+at an ``await`` (a poll, a sleep, a send), never inside a journal write, which is synchronous
+and atomic, so the task a run created stays ``pending`` in the journal to be fetched later.
+The person then gets one ``failure`` in their language (the picture may still arrive, and how
+to get it) and ``done``, flushed, within :data:`FAREWELL_TIMEOUT_S`.
 """
 
 from __future__ import annotations
@@ -16,16 +16,11 @@ import signal
 from collections.abc import AsyncIterable, Callable, Iterator
 
 from skill.channels.base import Channel
-from skill.cli import EXIT_INTERRUPTED
 from skill.events import Reply
-from skill.flow.deliver import exit_code
-from skill.flow.driver import Conversation
-from skill.flow.resume import interrupted_reply
-from skill.flow.states import State
-from skill.intent import parse
-from skill.render import lang_of
+from skill.exits import EXIT_INTERRUPTED
+from skill.flow import Follow
 
-log = logging.getLogger("skill.flow.interrupt")
+log = logging.getLogger("skill.deliver")
 
 #: The signals that end a run with the interrupted message.
 SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
@@ -65,29 +60,26 @@ def signals_cancel(task: asyncio.Task[object], fired: list[int]) -> Iterator[Non
             loop.remove_signal_handler(sig)
 
 
-class _Progress:
-    """What has been sent so far: the language spoken and whether the outcome was given."""
+class _Sent:
+    """What has been sent so far: whether the outcome and ``done`` were given."""
 
     def __init__(self) -> None:
-        self.lang: str | None = None
-        self.outcome_sent = False
-        self.done_sent = False
+        self.outcome = False
+        self.done = False
 
     def saw(self, reply: Reply) -> None:
-        if reply.lang and self.lang is None:
-            self.lang = reply.lang
         if reply.event in ("success", "failure"):
-            self.outcome_sent = True
+            self.outcome = True
         if reply.event == "done":
-            self.done_sent = True
+            self.done = True
 
 
-async def _pump(source: AsyncIterable[Reply], channel: Channel, seen: _Progress) -> None:
+async def _pump(source: AsyncIterable[Reply], channel: Channel, sent: _Sent) -> None:
     iterator = aiter(source)
     try:
         async for reply in iterator:
             await channel.send(reply)
-            seen.saw(reply)
+            sent.saw(reply)
     finally:
         # Cancelled while the generator sat at a ``yield`` (during a send): close it now.
         aclose = getattr(iterator, "aclose", None)
@@ -95,35 +87,34 @@ async def _pump(source: AsyncIterable[Reply], channel: Channel, seen: _Progress)
             await aclose()
 
 
-async def pump_interruptibly(
+async def pump(
     source: AsyncIterable[Reply],
     channel: Channel,
     *,
-    farewell: Callable[[str | None], Reply],
+    farewell: Callable[[], Reply],
     exit_code_of: Callable[[], int],
 ) -> int:
-    """Send every reply of ``source`` through ``channel`` and close it; the exit code.
+    """Send every event of ``source`` through ``channel`` and close it; the exit code.
 
-    On SIGINT or SIGTERM: stop, send ``farewell(lang)`` (unless an outcome was already sent)
-    and ``done``, close the channel, and return 130. ``lang`` is the language of the replies
-    so far (the ack carries it), ``None`` before the first one.
+    On SIGINT or SIGTERM: stop, send ``farewell()`` (unless an outcome was already sent) and
+    ``done``, close the channel, and return 130.
     """
-    seen = _Progress()
+    sent = _Sent()
     fired: list[int] = []
-    pump = asyncio.create_task(_pump(source, channel, seen))
+    task = asyncio.create_task(_pump(source, channel, sent))
     try:
-        with signals_cancel(pump, fired):
+        with signals_cancel(task, fired):
             try:
-                await pump
+                await task
             except asyncio.CancelledError:
                 if not fired:
                     raise  # cancelled from outside: not ours to turn into a message
-            if not fired or not pump.cancelled():
+            if not fired or not task.cancelled():
                 return exit_code_of()
             last: list[Reply] = []
-            if not seen.outcome_sent:
-                last.append(farewell(seen.lang))
-            if not seen.done_sent:
+            if not sent.outcome:
+                last.append(farewell())
+            if not sent.done:
                 last.append(Reply("done"))
             try:
                 await asyncio.wait_for(_send_all(channel, last), FAREWELL_TIMEOUT_S)
@@ -139,22 +130,11 @@ async def _send_all(channel: Channel, replies: list[Reply]) -> None:
         await channel.send(reply)
 
 
-async def deliver_interruptibly(conversation: Conversation, channel: Channel) -> int:
-    """:func:`skill.flow.deliver.deliver`, plus SIGINT/SIGTERM handling (exit 130): the drop-in
-    for ``run``."""
-    outcome = conversation.outcome
-
-    def farewell(lang: str | None) -> Reply:
-        request = conversation.request
-        # Before the ack (which carries the language) the message itself decides, as it will.
-        spoken = lang or (
-            request.lang
-            if request.lang in ("zh", "en")
-            else parse(request.text, request.images).language
-        )
-        creating = outcome.states[-1] == State.CREATING
-        return interrupted_reply(outcome.task_id, creating, lang_of(spoken))
-
-    return await pump_interruptibly(
-        conversation, channel, farewell=farewell, exit_code_of=lambda: exit_code(outcome)
+async def deliver(following: Follow, channel: Channel) -> int:
+    """Every event of a followed job through ``channel``; its exit code (130 when stopped)."""
+    return await pump(
+        following,
+        channel,
+        farewell=following.farewell,
+        exit_code_of=lambda: following.outcome.exit_code,
     )

@@ -1,0 +1,278 @@
+"""The message records: what the person is told, as data. Templates turn them into text.
+
+Python code holds no sentence: it builds one of these records and :class:`~skill.render.Renderer`
+renders the template of its kind (:func:`kind_of`, exhaustive under mypy: a record kind that no
+template renders fails the type check).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, NoReturn
+
+from skill.reasons import Reason
+
+Lang = Literal["zh", "en"]
+
+
+@dataclass(frozen=True)
+class Ack:
+    """Step 0: the short first reply."""
+
+    emoji: str
+    subject: str | None = None
+    task_type: str = "text_to_image"
+    aspect_ratio: str | None = None
+    size: str | None = None
+    #: "prompt" or "image" when the person must still say what to draw or send the picture:
+    #: then the acknowledgement promises nothing yet.
+    missing: str | None = None
+    #: A message that only sets the model for next time ("以后都用 Pro"): the model now
+    #: remembered, or ``forgot`` when the saved choice was dropped ("用默认的").
+    remembered: str | None = None
+    forgot: bool = False
+
+
+@dataclass(frozen=True)
+class AskPrompt:
+    """Nothing to draw was said: ask what to draw."""
+
+
+@dataclass(frozen=True)
+class AskImage:
+    """An edit was asked for without an image: ask for it."""
+
+
+NoticeKind = Literal["size_capped", "unsupported_model", "preference_saved", "preference_cleared"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A line under the start notice."""
+
+    kind: NoticeKind
+    #: The model asked for (unsupported_model) or saved (preference_saved), as a display name.
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Start:
+    """Step 1: model, expected time, credits."""
+
+    model_name: str
+    eta_s: tuple[int, int]
+    credits: int
+    size: str | None = None
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Step 2: one progress message."""
+
+    percent: int
+    elapsed_s: int
+    estimated_max_s: int
+    overdue: bool = False
+    #: Well past the estimate: a single "still working" note instead of a percentage.
+    still_working: bool = False
+
+
+@dataclass(frozen=True)
+class Success:
+    """Step 3: the caption of the image."""
+
+    model_name: str
+    eta_s: tuple[int, int]
+    elapsed_s: int
+    credits: int
+    url: str
+    #: The saved file, shown only where the reader is at this machine (a terminal).
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One suggestion after a failure, priced from the live product list."""
+
+    model_name: str
+    #: "premium" or "balanced" (catalog tier): chooses the trait words.
+    tier: str
+    points_min: int
+    points_max: int
+    #: Set for "the same model at another size" and for a cheaper option.
+    size: str | None = None
+    #: The cheapest option that costs less than the one that failed (too few points).
+    cheaper: bool = False
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Step 4: what went wrong, in plain words, and what to try instead."""
+
+    reason: Reason
+    alternatives: tuple[Alternative, ...] = ()
+    #: The ratios or sizes the model offers (unsupported option refusals).
+    offered: tuple[str, ...] = ()
+    #: "aspect_ratio" or "size" for unsupported option refusals.
+    field: str | None = None
+    #: For those refusals: the value asked for, and the other Nano Banana model that offers it.
+    asked: str | None = None
+    offered_by: str | None = None
+    #: InvalidImage.why ("missing", "not_image", "too_large", "unsupported_type", "not_https",
+    #: "too_many") for image refusals.
+    image_problem: str | None = None
+    #: The task exists and may still finish (client-side timeout, lost connection).
+    may_still_arrive: bool = False
+    #: Refused before anything was created (a ratio not offered, a broken picture): nothing
+    #: was generated or charged, so the message does not say that generation failed.
+    not_started: bool = False
+    #: No key is set up at all (rather than a key the service refused).
+    no_key: bool = False
+
+
+@dataclass(frozen=True)
+class DemoBanner:
+    """The first lines of ``demo``: this is a simulation, and what the person said."""
+
+    speed: float
+    #: The chat message the demo answers, shown as the person's own line.
+    said: str = ""
+
+
+@dataclass(frozen=True)
+class ResumeFound:
+    """The first reply of resume: the picture from earlier is being fetched (or re-sent)."""
+
+    model_name: str
+    #: Already delivered once: it is sent again from the journal.
+    delivered: bool = False
+    #: The create's answer was lost: there is only the request to look at, no picture.
+    unconfirmed: bool = False
+
+
+@dataclass(frozen=True)
+class ResumeNothing:
+    """Nothing to resume: no pending task (``asked_for`` False) or an unknown task id; or
+    (``gone``) the service no longer knows the journal's task, so it will never arrive; or
+    (``unconfirmed``) the last request's answer was lost, so there is no task to look up."""
+
+    asked_for: bool = False
+    gone: bool = False
+    unconfirmed: bool = False
+
+
+Stage = Literal["not_started", "starting", "started"]
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """SIGINT or SIGTERM ended the wait. ``stage`` says whether the picture may still come."""
+
+    stage: Stage
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One line on a terminal for a failure: the reason's sentence (the technical detail, for
+    whoever runs the command, is added after it by the caller)."""
+
+    reason: Reason
+    no_key: bool = False
+    #: As for :class:`Failure`: what the model offers, and what is wrong with a picture.
+    offered: tuple[str, ...] = ()
+    field: str | None = None
+    image_problem: str | None = None
+
+
+UsageProblem = Literal[
+    "endpoint_refused",
+    "text_env_unset",
+    "not_positive",
+    "not_a_folder",
+    "task_type_required",
+    "prompt_required",
+    "extra_params_json",
+    "extra_params_object",
+    "images_need_i2i",
+    "i2i_needs_images",
+]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A command line that cannot be run as given, in one line."""
+
+    problem: UsageProblem
+    #: The flag or variable concerned (a name, never a value the person typed).
+    name: str | None = None
+
+
+Message = (
+    Ack
+    | AskPrompt
+    | AskImage
+    | Start
+    | Progress
+    | Success
+    | Failure
+    | DemoBanner
+    | ResumeFound
+    | ResumeNothing
+    | Interrupted
+    | Hint
+    | Usage
+)
+MessageKind = Literal[
+    "ack",
+    "ask_prompt",
+    "ask_image",
+    "start",
+    "progress",
+    "success",
+    "failure",
+    "demo",
+    "resume_found",
+    "resume_nothing",
+    "resume_interrupted",
+    "hint",
+    "usage",
+]
+
+
+def assert_never(value: NoReturn) -> NoReturn:
+    """Exhaustiveness check for ``match`` (``typing.assert_never`` is 3.11+; we support 3.10)."""
+    raise AssertionError(f"unhandled message: {value!r}")
+
+
+def kind_of(message: Message) -> MessageKind:
+    """The template name of a message (also the kind of its safe fallback)."""
+    match message:
+        case Ack():
+            return "ack"
+        case AskPrompt():
+            return "ask_prompt"
+        case AskImage():
+            return "ask_image"
+        case Start():
+            return "start"
+        case Progress():
+            return "progress"
+        case Success():
+            return "success"
+        case Failure():
+            return "failure"
+        case DemoBanner():
+            return "demo"
+        case ResumeFound():
+            return "resume_found"
+        case ResumeNothing():
+            return "resume_nothing"
+        case Interrupted():
+            return "resume_interrupted"
+        case Hint():
+            return "hint"
+        case Usage():
+            return "usage"
+        case _:
+            assert_never(message)

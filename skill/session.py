@@ -1,0 +1,144 @@
+"""One place that wires settings to the IMA client, the store, the clock and the renderer.
+
+Every front door (the commands, :func:`skill.generate`, the demo, the MCP server and the bots)
+opens a :class:`Session` and follows jobs through it; none of them builds a client or a store
+of its own. The clock runs sped up only in the simulator's world (both endpoints loopback and
+``IMA_TIME_SCALE`` set); against the real service it is always real time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from skill import settings
+from skill.clock import Clock, RealClock
+from skill.flow import Follow, Options, Services, follow
+from skill.flow.ack import Acknowledgement, Request
+from skill.flow.steps import Downloader
+from skill.ima import ImaClient
+from skill.job import Job, JobRequest
+from skill.render import Ack, Renderer, lang_of
+from skill.settings import Access
+from skill.store import FileStore, Store
+
+__all__ = ["Access", "Session", "job_for", "options_for"]  # Access: from skill.settings
+
+
+@dataclass
+class Session:
+    """A client, a store, a clock and a renderer, opened once; use as ``async with``."""
+
+    client: ImaClient
+    store: Store
+    clock: Clock
+    renderer: Renderer = field(default_factory=Renderer)
+    downloader: Downloader | None = None
+    #: The clock's speed-up (1 unless in the simulator's world).
+    scale: float = 1.0
+
+    @classmethod
+    def open(
+        cls,
+        access: Access,
+        *,
+        env: Mapping[str, str] | None = None,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        language: str = "en",
+        renderer: Renderer | None = None,
+        downloader: Downloader | None = None,
+    ) -> Session:
+        """The session for ``access``: the store under ``env``'s HOME unless one is given, the
+        clock sped up by ``IMA_TIME_SCALE`` in the simulator's world unless one is given."""
+        scale = settings.time_scale(access.endpoints, env)
+        clock = clock or RealClock(scale)
+        client = ImaClient(
+            access.key,
+            endpoints=access.endpoints,
+            transport=transport,
+            clock=clock,
+            language=lang_of(language),
+        )
+        return cls(
+            client=client,
+            store=store if store is not None else FileStore.from_env(env),
+            clock=clock,
+            renderer=renderer or Renderer(),
+            downloader=downloader,
+            scale=scale,
+        )
+
+    @property
+    def services(self) -> Services:
+        """What :func:`skill.flow.follow` needs, from this session."""
+        if self.downloader is None:
+            return Services(self.client, self.clock, self.store, self.renderer)
+        return Services(self.client, self.clock, self.store, self.renderer, self.downloader)
+
+    def follow(
+        self,
+        job: Job,
+        options: Options | None = None,
+        *,
+        ack: Ack | None = None,
+        acknowledged: bool = False,
+        resume: bool = False,
+    ) -> Follow:
+        """:func:`skill.flow.follow` on this session; ``options.scale`` is the session's."""
+        options = options or Options()
+        if options.scale != self.scale:
+            options = Options(
+                timeout_s=options.timeout_s,
+                poll_interval_s=options.poll_interval_s,
+                out_dir=options.out_dir,
+                scale=self.scale,
+            )
+        return follow(
+            job, self.services, options, ack=ack, acknowledged=acknowledged, resume=resume
+        )
+
+    async def aclose(self) -> None:
+        """Close the client's connections and the store."""
+        try:
+            await self.client.aclose()
+        finally:
+            await self.store.aclose()
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def job_for(request: Request, step0: Acknowledgement) -> Job:
+    """The new job of one chat message, once Step 0 has read it."""
+    return Job(
+        request=JobRequest.from_intent(
+            step0.intent,
+            language=step0.lang,
+            user_id=request.user_id,
+            chat_id=request.chat_id,
+        )
+    )
+
+
+def options_for(request: Request) -> Options:
+    """The run options of a message's :class:`~skill.flow.ack.Request`."""
+    out_dir: Path | None = request.out_dir
+    return Options(
+        timeout_s=request.timeout_s,
+        poll_interval_s=request.poll_interval_s,
+        out_dir=out_dir,
+    )

@@ -1,0 +1,190 @@
+"""The default store: small files under ``~/.openclaw/memory`` (see docs/contracts.md).
+
+Preferences in ``ima_prefs.json`` (shared with the vendor's script), jobs in ``ima_tasks/``,
+each chat and person's last job in ``ima_chats/<key>.json``, the "generation running" claims
+as locks on ``ima_chats/<key>.busy``, and seen events as files in ``ima_seen/``. Every write
+is atomic and under a lock, so several processes on one machine share them safely; a claim is
+an ``flock`` that the system releases if its process dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from skill import catalog, settings
+from skill.atomic import (
+    FILE_MODE,
+    CorruptJSON,
+    ensure_private_dir,
+    move_aside,
+    parse_json,
+    write_json_atomic,
+)
+from skill.job import Job
+from skill.logs import redact
+from skill.store.journal import TaskJournal
+from skill.store.prefs import PreferenceStore
+
+log = logging.getLogger("skill.store")
+
+CHATS_DIR = "ima_chats"
+SEEN_DIR = "ima_seen"
+#: Seen marks are pruned at most this often (seconds), by their modification time.
+SEEN_PRUNE_INTERVAL_S = 3600.0
+
+
+def _key(*parts: str) -> str:
+    """A file name for a tuple of ids: whatever the ids hold, one plain bounded name."""
+    raw = "\x00".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(raw).hexdigest()[:40]
+
+
+class _FileLease:
+    """An ``flock`` held on an open file: released on :meth:`release` or when the process
+    ends, whichever comes first."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    async def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+class FileStore:
+    """:class:`skill.store.base.Store` on files. ``prefs`` and ``journal`` are the file-level
+    objects, for the commands that show or change them directly."""
+
+    def __init__(
+        self, *, prefs: PreferenceStore | None = None, journal: TaskJournal | None = None
+    ) -> None:
+        self.prefs = prefs or PreferenceStore()
+        self.journal = journal or TaskJournal()
+        # The follow-up memory and seen marks live beside the journal's folder.
+        self._chats = self.journal.path.parent / CHATS_DIR
+        self._seen = self.journal.path.parent / SEEN_DIR
+        self._seen_pruned = 0.0
+
+    @classmethod
+    def at(cls, memory: Path) -> FileStore:
+        """A store in the folder ``memory`` (tests, the demo's temporary home)."""
+        return cls(
+            prefs=PreferenceStore(memory / "ima_prefs.json"),
+            journal=TaskJournal(memory / "ima_tasks"),
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> FileStore:
+        """The store under the ``HOME`` of ``env`` (default the process environment)."""
+        return cls(
+            prefs=PreferenceStore(settings.prefs_path(env)),
+            journal=TaskJournal(settings.journal_path(env)),
+        )
+
+    async def saved_model(self, user_id: str, task_type: str) -> str | None:
+        saved = self.prefs.get(user_id, task_type)
+        return saved.model_id if saved is not None else None
+
+    async def save_model(
+        self, user_id: str, task_type: str, *, model_id: str, model_name: str, credit: int | None
+    ) -> None:
+        self.prefs.save(user_id, task_type, model_id=model_id, model_name=model_name, credit=credit)
+
+    async def clear_model(self, user_id: str, task_type: str | None = None) -> int:
+        return self.prefs.clear(user_id, task_type)
+
+    async def record(self, job: Job) -> Job:
+        return self.journal.record(job)
+
+    async def job(self, key: str) -> Job | None:
+        return self.journal.get(key)
+
+    async def pending(self, user_id: str | None = None) -> list[Job]:
+        return self.journal.pending(user_id)
+
+    async def remember(self, job: Job) -> None:
+        request = job.request
+        path = self._chats / f"{_key(request.chat_id, request.user_id)}.json"
+        safe = job.redacted(redact)  # as in the journal: a pasted key is never written down
+        body = {"at": datetime.now(timezone.utc).isoformat(), "job": safe.model_dump(mode="json")}
+        write_json_atomic(path, body)
+
+    async def last_job(self, chat_id: str, user_id: str) -> Job | None:
+        path = self._chats / f"{_key(chat_id, user_id)}.json"
+        try:
+            raw = parse_json(path.read_bytes(), dict)
+            moment = datetime.fromisoformat(str(raw["at"]))
+            job = Job.model_validate(raw["job"])
+        except FileNotFoundError:
+            return None
+        except (CorruptJSON, ValidationError, KeyError, ValueError, TypeError) as exc:
+            # A memory that cannot be read costs only the follow-up, never the run.
+            move_aside(path, f"not a remembered job ({type(exc).__name__})")
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        age = (datetime.now(timezone.utc) - moment).total_seconds()
+        if age > catalog.FOLLOWUP_MEMORY_S:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            return None
+        if (job.request.chat_id, job.request.user_id) != (chat_id, user_id):
+            return None  # a hash collision is as good as nothing remembered
+        return job
+
+    async def hold(self, chat_id: str, user_id: str) -> _FileLease | None:
+        ensure_private_dir(self._chats)
+        path = self._chats / f"{_key(chat_id, user_id)}.busy"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return _FileLease(fd)
+
+    async def first_time(self, key: str, ttl_s: float) -> bool:
+        ensure_private_dir(self._seen)
+        self._prune_seen(ttl_s)
+        path = self._seen / _key(key)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        except FileExistsError:
+            try:
+                if time.time() - path.stat().st_mtime <= ttl_s:
+                    return False
+            except FileNotFoundError:
+                pass
+            path.unlink(missing_ok=True)  # an old mark: this is a new first time
+            return await self.first_time(key, ttl_s)
+        os.close(fd)
+        return True
+
+    def _prune_seen(self, ttl_s: float) -> None:
+        now = time.time()
+        if now - self._seen_pruned < SEEN_PRUNE_INTERVAL_S:
+            return
+        self._seen_pruned = now
+        with contextlib.suppress(FileNotFoundError), os.scandir(self._seen) as listing:
+            for item in listing:
+                with contextlib.suppress(FileNotFoundError):
+                    if now - item.stat().st_mtime > ttl_s:
+                        os.unlink(item.path)
+
+    async def aclose(self) -> None:
+        """Nothing to release: every file is closed after each change."""
