@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from skill.catalog import MODELS, TASK_TIMEOUT_S
 from skill.sim import control
 from skill.sim.faults import FaultBook, quote_credentials
 from skill.sim.gateway import AcceptedCreate, Rejection, validate_create
+from skill.sim.models import TASK_TIMEOUT_S, duration_range
 from skill.sim.png import render_png
 from skill.sim.products import copy_lists, load_default_lists
 from skill.sim.tasks import SimTask, served_size
@@ -38,8 +38,6 @@ from skill.sim.wire import (
     success,
 )
 
-#: A model the catalog does not know takes this long (simulated seconds, uniform).
-DEFAULT_DURATION_RANGE_S = (10.0, 30.0)
 DEFAULT_POINTS = 100_000
 _MEDIA_PATH = re.compile(r"/_sim/media/([A-Za-z0-9_.-]+)\.png")
 _UPLOAD_PATH = re.compile(r"/_sim/upload/([A-Za-z0-9_./-]+)")
@@ -62,9 +60,10 @@ class Simulator:
     Time: ``now() = (clock() - t0) * speed`` simulated seconds. Pass ``clock=fake.now`` (a
     :class:`skill.clock.FakeClock`) to move time by hand, or keep ``time.monotonic`` and raise
     ``speed`` for a real server whose tasks finish fast. A task takes a duration drawn with the
-    seeded RNG from the model's expected range (``skill.catalog.MODELS[m].eta_s``: NB2 20-40 s,
-    Pro 60-120 s) unless :meth:`set_duration` fixes it; it is "pending" for its first 10%, then
-    "processing", then done.
+    seeded RNG from the model's range in :mod:`skill.sim.models` (NB2 20-40 s, Pro 60-120 s,
+    as the skill card says; the client's own table is not consulted) unless
+    :meth:`set_duration` fixes it; it is "pending" for its first 10%, then "processing", then
+    done.
 
     Faults (:meth:`inject`, names in ``skill.sim.FAULTS``), each on one endpoint
     ("product_list", "create", "detail", "upload_token", "upload_put"; default "create"):
@@ -328,9 +327,8 @@ class Simulator:
     def _draw_duration(self, model_id: str) -> float:
         if model_id in self._durations:
             return self._durations[model_id]
-        info = MODELS.get(model_id)
-        low, high = info.eta_s if info else DEFAULT_DURATION_RANGE_S
-        return self._rng.uniform(float(low), float(high))
+        low, high = duration_range(model_id)
+        return self._rng.uniform(low, high)
 
     def _detail(self, request: SimRequest, base: str) -> SimResponse:
         task = self._task_of(request)
