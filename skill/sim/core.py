@@ -2,7 +2,9 @@
 
 :class:`Simulator` answers :class:`~skill.sim.wire.SimRequest` with
 :class:`~skill.sim.wire.SimResponse`. :class:`~skill.sim.transport.SimTransport` (in-process,
-for httpx) and :class:`~skill.sim.server.SimServer` (real loopback HTTP) are the two ways in.
+for httpx) and :class:`~skill.sim.server.SimServer` (real loopback HTTP) are the two ways in;
+both pass through :func:`skill.sim.control.serve`, which answers the ``/_sim/`` control paths
+itself (on top of the methods here) and hands everything else to :meth:`Simulator.handle`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from skill.sim import control
 from skill.sim.faults import FaultBook, quote_credentials
 from skill.sim.gateway import AcceptedCreate, Rejection, validate_create
 from skill.sim.models import TASK_TIMEOUT_S, duration_range
@@ -83,7 +84,7 @@ class Simulator:
 
     ``times=1`` fires once, ``times=None`` every time. ``match="..."`` aims a fault at the
     creates whose prompt contains it and the detail requests of such tasks only. All state sits
-    behind one lock: the HTTP server is threaded.
+    behind one lock (:attr:`lock`): the HTTP server is threaded.
     """
 
     def __init__(
@@ -105,6 +106,12 @@ class Simulator:
         self._initial_lists = copy_lists(product_lists or load_default_lists())
         self._wall0 = time.time()
         self.reset()
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock all state sits behind (re-entrant): hold it to read or change several
+        things as one step, as the control API does."""
+        return self._lock
 
     # --- time -------------------------------------------------------------------------------
     def now(self) -> float:
@@ -201,10 +208,9 @@ class Simulator:
 
     # --- the one entry point ----------------------------------------------------------------
     def handle(self, request: SimRequest) -> SimResponse:
-        """Answer one request (thread-safe)."""
+        """Answer one request to the IMA Open API or the media and upload URLs it hands out
+        (thread-safe). Control requests are :func:`skill.sim.control.serve`'s."""
         with self._lock:
-            if control.is_control(request.path):
-                return control.handle(self, request)
             self.requests.append(RecordedRequest.of(request))
             response = self._route(request)
             return quote_credentials(response, request) if self.echo_key else response

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from skill.sim.control import serve
 from skill.sim.core import Simulator
 from skill.sim.wire import Headers, SimRequest
 
@@ -119,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers=Headers(self.headers.items()),
             body=body,
         )
-        response = self.server.sim.handle(request)
+        response = serve(self.server.sim, request)
         if response.stall:
             self._hold()
         if response.drop or response.stall:
