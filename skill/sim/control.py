@@ -28,7 +28,6 @@ from typing import Any
 from skill.sim.core import Simulator
 from skill.sim.wire import SimRequest, SimResponse, json_response
 
-PREFIX = "/_sim/"
 _CONTROL_PATHS = (
     "/_sim/faults",
     "/_sim/requests",

@@ -177,7 +177,6 @@ class SimServer:
         self.sim = sim
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._server = _Server((host, port), sim, family)
-        self.host = host
         self.port: int = self._server.server_address[1]
         shown = f"[{host}]" if ":" in host else host
         #: The base URL, e.g. ``http://127.0.0.1:54321`` (point both IMA endpoints at it).

@@ -69,9 +69,6 @@ class SimResponse:
     drop: bool = False
     stall: bool = False
 
-    def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8"))
-
 
 @dataclass(frozen=True)
 class RecordedRequest:
