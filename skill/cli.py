@@ -123,6 +123,11 @@ def _add_prefs(sub: Subparsers) -> None:
 def _add_demo(sub: Subparsers) -> None:
     demo = sub.add_parser("demo", help="the whole conversation against the built-in simulator")
     demo.add_argument("text", nargs="?")
+    demo.add_argument(
+        "--text-env",
+        metavar="VAR",
+        help="read the message from this environment variable (as make demo does)",
+    )
     demo.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
     demo.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
     demo.add_argument("--out-dir", default="out", help="where the picture is saved")
