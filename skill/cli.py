@@ -110,33 +110,62 @@ def _add_prefs(sub: Subparsers) -> None:
     prefs = sub.add_parser("prefs", help="show, set or clear saved model preferences")
     prefs_sub = prefs.add_subparsers(dest="prefs_command", metavar="ACTION")
     prefs_sub.required = True
-    p_show = prefs_sub.add_parser("show")
-    p_show.add_argument("--user-id")
-    p_set = prefs_sub.add_parser("set")
-    p_set.add_argument("--user-id", required=True)
-    p_set.add_argument("--model-id", required=True)
-    p_set.add_argument("--task-type", default="text_to_image")
-    p_clear = prefs_sub.add_parser("clear")
-    p_clear.add_argument("--user-id")
+    shown = "show the saved Nano Banana model choices as JSON"
+    p_show = prefs_sub.add_parser("show", help=shown, description=shown + ".")
+    p_show.add_argument("--user-id", help="only this user's choices (default: every user's)")
+    saved = "save a model as a user's choice for a task type"
+    p_set = prefs_sub.add_parser("set", help=saved, description=saved + ".")
+    p_set.add_argument("--user-id", required=True, help="the user the choice is saved for")
+    p_set.add_argument(
+        "--model-id",
+        required=True,
+        help="a Nano Banana model id: gemini-3.1-flash-image or gemini-3-pro-image",
+    )
+    p_set.add_argument(
+        "--task-type",
+        default="text_to_image",
+        help="text_to_image (the default) or image_to_image",
+    )
+    cleared = "forget saved model choices, so the default model is used again"
+    p_clear = prefs_sub.add_parser("clear", help=cleared, description=cleared + ".")
+    p_clear.add_argument("--user-id", help="only this user's choices (default: every user's)")
 
 
 def _add_demo(sub: Subparsers) -> None:
     demo = sub.add_parser("demo", help="the whole conversation against the built-in simulator")
-    demo.add_argument("text", nargs="?")
+    demo.add_argument("text", nargs="?", help="the chat message (default: a sample message)")
     demo.add_argument(
         "--text-env",
         metavar="VAR",
         help="read the message from this environment variable (as make demo does)",
     )
-    demo.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
-    demo.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
+    demo.add_argument(
+        "--lang",
+        choices=("auto", "zh", "en"),
+        default="auto",
+        help="the language of the replies (auto: the message's own)",
+    )
+    demo.add_argument(
+        "--format",
+        choices=("text", "jsonl"),
+        default="text",
+        dest="output_format",
+        help="text for a person, or one JSON object a line as run --format jsonl prints",
+    )
     demo.add_argument("--out-dir", default="out", help="where the picture is saved")
 
 
 def _add_sim(sub: Subparsers) -> None:
     sim = sub.add_parser("sim", help="serve the IMA simulator on loopback")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument(
+        "--host", default="127.0.0.1", help="a loopback address to listen on (default 127.0.0.1)"
+    )
+    sim.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="the port to listen on (default 8765; 0: any free one)",
+    )
     sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
 
 
