@@ -2,8 +2,9 @@
 
 Thin on purpose: it parses arguments and hands each command to its module in
 ``skill.commands``, imported only when that command runs (``parse`` must start fast).
-Exit codes (DESIGN.md): 0 the image was made; 1 the generation failed and the person was
-told; 2 bad usage or bad input; 130 interrupted.
+Exit codes (docs/contracts.md): 0 the image was made; 1 the generation failed and the person
+was told; 2 bad usage or bad input, and also a package the skill needs that is not installed
+(one line on stderr, no traceback; nothing was sent or charged); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -224,9 +225,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     named = words[0] if words and words[0] in _COMMANDS else None
     args = build_parser(named).parse_args(words)
-    module = importlib.import_module(f"skill.commands.{args.command.replace('-', '_')}")
     try:
+        module = importlib.import_module(f"skill.commands.{args.command.replace('-', '_')}")
         code: int = module.main(args)
+    except ModuleNotFoundError as exc:
+        missing = _third_party(exc)
+        if missing is None:
+            raise  # one of our own modules, or the standard library's: a bug, keep the trace
+        print(
+            f"ima-nano-banana: a package it needs is missing ({missing}); install the skill "
+            "with its dependencies: pip install ima-nano-banana (or pip install . in its folder)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -237,6 +248,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Output closed by the reader; stopped.", file=sys.stderr)
         return EXIT_INTERRUPTED
     return code
+
+
+def _third_party(exc: ModuleNotFoundError) -> str | None:
+    """The top-level name of the missing module when it is a third-party package's, else None
+    (a module of the skill's own or of the standard library)."""
+    root = (exc.name or "").partition(".")[0]
+    if not root or root == "skill" or root in sys.stdlib_module_names:
+        return None
+    return root
 
 
 def _silence_stdout() -> None:
