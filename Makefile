@@ -14,8 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# TEXT is the person's message: data, never make or shell syntax. $(value TEXT) takes it
+# unexpanded (so "$(shell ...)" or "$(HOME)" in it stays text), it reaches the command in the
+# environment, and --text-env reads it there, so no shell sees it either. TEXT itself is not
+# exported: make would expand it to build the recipe's environment.
+unexport TEXT
+demo: export DEMO_TEXT := $(value TEXT)
 demo: $(STAMP)
-	$(BIN)/ima-nano-banana demo $(if $(TEXT),"$$TEXT",)
+	$(BIN)/ima-nano-banana demo --text-env DEMO_TEXT
 
 test: $(STAMP) lint typecheck layers pytest
 

@@ -2,8 +2,9 @@
 
 Thin on purpose: it parses arguments and hands each command to its module in
 ``skill.commands``, imported only when that command runs (``parse`` must start fast).
-Exit codes (DESIGN.md): 0 the image was made; 1 the generation failed and the person was
-told; 2 bad usage or bad input; 130 interrupted.
+Exit codes (docs/contracts.md): 0 the image was made; 1 the generation failed and the person
+was told; 2 bad usage or bad input, and also a package the skill needs that is not installed
+(one line on stderr, no traceback; nothing was sent or charged); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -109,28 +110,62 @@ def _add_prefs(sub: Subparsers) -> None:
     prefs = sub.add_parser("prefs", help="show, set or clear saved model preferences")
     prefs_sub = prefs.add_subparsers(dest="prefs_command", metavar="ACTION")
     prefs_sub.required = True
-    p_show = prefs_sub.add_parser("show")
-    p_show.add_argument("--user-id")
-    p_set = prefs_sub.add_parser("set")
-    p_set.add_argument("--user-id", required=True)
-    p_set.add_argument("--model-id", required=True)
-    p_set.add_argument("--task-type", default="text_to_image")
-    p_clear = prefs_sub.add_parser("clear")
-    p_clear.add_argument("--user-id")
+    shown = "show the saved Nano Banana model choices as JSON"
+    p_show = prefs_sub.add_parser("show", help=shown, description=shown + ".")
+    p_show.add_argument("--user-id", help="only this user's choices (default: every user's)")
+    saved = "save a model as a user's choice for a task type"
+    p_set = prefs_sub.add_parser("set", help=saved, description=saved + ".")
+    p_set.add_argument("--user-id", required=True, help="the user the choice is saved for")
+    p_set.add_argument(
+        "--model-id",
+        required=True,
+        help="a Nano Banana model id: gemini-3.1-flash-image or gemini-3-pro-image",
+    )
+    p_set.add_argument(
+        "--task-type",
+        default="text_to_image",
+        help="text_to_image (the default) or image_to_image",
+    )
+    cleared = "forget saved model choices, so the default model is used again"
+    p_clear = prefs_sub.add_parser("clear", help=cleared, description=cleared + ".")
+    p_clear.add_argument("--user-id", help="only this user's choices (default: every user's)")
 
 
 def _add_demo(sub: Subparsers) -> None:
     demo = sub.add_parser("demo", help="the whole conversation against the built-in simulator")
-    demo.add_argument("text", nargs="?")
-    demo.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
-    demo.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
+    demo.add_argument("text", nargs="?", help="the chat message (default: a sample message)")
+    demo.add_argument(
+        "--text-env",
+        metavar="VAR",
+        help="read the message from this environment variable (as make demo does)",
+    )
+    demo.add_argument(
+        "--lang",
+        choices=("auto", "zh", "en"),
+        default="auto",
+        help="the language of the replies (auto: the message's own)",
+    )
+    demo.add_argument(
+        "--format",
+        choices=("text", "jsonl"),
+        default="text",
+        dest="output_format",
+        help="text for a person, or one JSON object a line as run --format jsonl prints",
+    )
     demo.add_argument("--out-dir", default="out", help="where the picture is saved")
 
 
 def _add_sim(sub: Subparsers) -> None:
     sim = sub.add_parser("sim", help="serve the IMA simulator on loopback")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument(
+        "--host", default="127.0.0.1", help="a loopback address to listen on (default 127.0.0.1)"
+    )
+    sim.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="the port to listen on (default 8765; 0: any free one)",
+    )
     sim.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
 
 
@@ -189,9 +224,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     named = words[0] if words and words[0] in _COMMANDS else None
     args = build_parser(named).parse_args(words)
-    module = importlib.import_module(f"skill.commands.{args.command.replace('-', '_')}")
     try:
+        module = importlib.import_module(f"skill.commands.{args.command.replace('-', '_')}")
         code: int = module.main(args)
+    except ModuleNotFoundError as exc:
+        missing = _third_party(exc)
+        if missing is None:
+            raise  # one of our own modules, or the standard library's: a bug, keep the trace
+        print(
+            f"ima-nano-banana: a package it needs is missing ({missing}); install the skill "
+            "with its dependencies: pip install ima-nano-banana (or pip install . in its folder)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -202,6 +247,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Output closed by the reader; stopped.", file=sys.stderr)
         return EXIT_INTERRUPTED
     return code
+
+
+def _third_party(exc: ModuleNotFoundError) -> str | None:
+    """The top-level name of the missing module when it is a third-party package's, else None
+    (a module of the skill's own or of the standard library)."""
+    root = (exc.name or "").partition(".")[0]
+    if not root or root == "skill" or root in sys.stdlib_module_names:
+        return None
+    return root
 
 
 def _silence_stdout() -> None:

@@ -1,15 +1,18 @@
-"""``ima-nano-banana demo ["text"]``: the whole conversation against the built-in simulator.
+"""``ima-nano-banana demo ["text" | --text-env VAR]``: the whole conversation, simulated.
 
 No key, no credits, no network beyond 127.0.0.1. Simulated time is sped up so the slowest
 model's longest expected time takes about :data:`skill.catalog.DEMO_TARGET_S` real seconds.
 Preferences and the task journal go to a temporary folder, so the demo never touches
-``~/.openclaw``; the picture is saved into ``--out-dir`` (default ``./out``).
+``~/.openclaw``; the picture is saved into ``--out-dir`` (default ``./out``). ``--text-env VAR``
+reads the message from an environment variable, which is how ``make demo TEXT=...`` hands it
+over without make or a shell expanding it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -33,7 +36,14 @@ def demo_speed() -> float:
 
 def main(args: argparse.Namespace) -> int:
     """Serve the simulator on loopback, run the conversation against it, print it."""
-    text = args.text if args.text else DEFAULT_TEXT["en" if args.lang == "en" else "zh"]
+    said = os.environ.get(args.text_env) if args.text_env else args.text
+    if said is None and args.text_env:
+        print(
+            f"ima-nano-banana demo: the environment variable {args.text_env} is not set",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    text = said if said else DEFAULT_TEXT["en" if args.lang == "en" else "zh"]
     out_dir = Path(args.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         print(f"ima-nano-banana demo: {out_dir} is not a folder", file=sys.stderr)

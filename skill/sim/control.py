@@ -1,6 +1,9 @@
 """Control over HTTP, under ``/_sim/``: what subprocess tests and the ``sim`` command use.
 
-No auth (the server only listens on loopback). Control requests are not recorded.
+:func:`serve` is the door both ways in (the server and the transport) knock at: it answers the
+control paths here, through the :class:`~skill.sim.core.Simulator`'s own methods, and hands
+every other request to :meth:`Simulator.handle`. The simulator itself knows nothing of this
+module. No auth (the server only listens on loopback). Control requests are not recorded.
 
 | method and path              | body                                         | effect            |
 |------------------------------|----------------------------------------------|-------------------|
@@ -20,14 +23,11 @@ No auth (the server only listens on loopback). Control requests are not recorded
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from skill.sim.core import Simulator
 from skill.sim.wire import SimRequest, SimResponse, json_response
 
-if TYPE_CHECKING:
-    from skill.sim.core import Simulator
-
-PREFIX = "/_sim/"
 _CONTROL_PATHS = (
     "/_sim/faults",
     "/_sim/requests",
@@ -40,7 +40,15 @@ _PRODUCTS_PREFIX = "/_sim/products/"
 
 
 def is_control(path: str) -> bool:
+    """Whether ``path`` is one of the control API's (every other path is the IMA API's)."""
     return path in _CONTROL_PATHS or path.startswith(_PRODUCTS_PREFIX)
+
+
+def serve(sim: Simulator, request: SimRequest) -> SimResponse:
+    """Answer any request that reaches the simulator: control here, the rest by ``sim``."""
+    if is_control(request.path):
+        return handle(sim, request)
+    return sim.handle(request)
 
 
 def _ok(**extra: Any) -> SimResponse:
@@ -65,9 +73,11 @@ def _is_number(value: Any) -> bool:
 
 
 def handle(sim: Simulator, request: SimRequest) -> SimResponse:
-    """Answer one control request."""
+    """Answer one control request, as one step under the simulator's lock (a configuration is
+    checked whole before any of it applies, and no request lands half-way through)."""
     try:
-        return _dispatch(sim, request.method.upper(), request.path, request)
+        with sim.lock:
+            return _dispatch(sim, request.method.upper(), request.path, request)
     except ValueError as exc:  # bad JSON or a value the simulator refuses
         return _refuse(str(exc))
 

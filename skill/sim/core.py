@@ -2,7 +2,9 @@
 
 :class:`Simulator` answers :class:`~skill.sim.wire.SimRequest` with
 :class:`~skill.sim.wire.SimResponse`. :class:`~skill.sim.transport.SimTransport` (in-process,
-for httpx) and :class:`~skill.sim.server.SimServer` (real loopback HTTP) are the two ways in.
+for httpx) and :class:`~skill.sim.server.SimServer` (real loopback HTTP) are the two ways in;
+both pass through :func:`skill.sim.control.serve`, which answers the ``/_sim/`` control paths
+itself (on top of the methods here) and hands everything else to :meth:`Simulator.handle`.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from skill.catalog import MODELS, TASK_TIMEOUT_S
-from skill.sim import control
 from skill.sim.faults import FaultBook, quote_credentials
 from skill.sim.gateway import AcceptedCreate, Rejection, validate_create
+from skill.sim.models import TASK_TIMEOUT_S, duration_range
 from skill.sim.png import render_png
 from skill.sim.products import copy_lists, load_default_lists
 from skill.sim.tasks import SimTask, served_size
@@ -38,8 +39,6 @@ from skill.sim.wire import (
     success,
 )
 
-#: A model the catalog does not know takes this long (simulated seconds, uniform).
-DEFAULT_DURATION_RANGE_S = (10.0, 30.0)
 DEFAULT_POINTS = 100_000
 _MEDIA_PATH = re.compile(r"/_sim/media/([A-Za-z0-9_.-]+)\.png")
 _UPLOAD_PATH = re.compile(r"/_sim/upload/([A-Za-z0-9_./-]+)")
@@ -62,9 +61,10 @@ class Simulator:
     Time: ``now() = (clock() - t0) * speed`` simulated seconds. Pass ``clock=fake.now`` (a
     :class:`skill.clock.FakeClock`) to move time by hand, or keep ``time.monotonic`` and raise
     ``speed`` for a real server whose tasks finish fast. A task takes a duration drawn with the
-    seeded RNG from the model's expected range (``skill.catalog.MODELS[m].eta_s``: NB2 20-40 s,
-    Pro 60-120 s) unless :meth:`set_duration` fixes it; it is "pending" for its first 10%, then
-    "processing", then done.
+    seeded RNG from the model's range in :mod:`skill.sim.models` (NB2 20-40 s, Pro 60-120 s,
+    as the skill card says; the client's own table is not consulted) unless
+    :meth:`set_duration` fixes it; it is "pending" for its first 10%, then "processing", then
+    done.
 
     Faults (:meth:`inject`, names in ``skill.sim.FAULTS``), each on one endpoint
     ("product_list", "create", "detail", "upload_token", "upload_put"; default "create"):
@@ -84,7 +84,7 @@ class Simulator:
 
     ``times=1`` fires once, ``times=None`` every time. ``match="..."`` aims a fault at the
     creates whose prompt contains it and the detail requests of such tasks only. All state sits
-    behind one lock: the HTTP server is threaded.
+    behind one lock (:attr:`lock`): the HTTP server is threaded.
     """
 
     def __init__(
@@ -106,6 +106,12 @@ class Simulator:
         self._initial_lists = copy_lists(product_lists or load_default_lists())
         self._wall0 = time.time()
         self.reset()
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock all state sits behind (re-entrant): hold it to read or change several
+        things as one step, as the control API does."""
+        return self._lock
 
     # --- time -------------------------------------------------------------------------------
     def now(self) -> float:
@@ -202,10 +208,9 @@ class Simulator:
 
     # --- the one entry point ----------------------------------------------------------------
     def handle(self, request: SimRequest) -> SimResponse:
-        """Answer one request (thread-safe)."""
+        """Answer one request to the IMA Open API or the media and upload URLs it hands out
+        (thread-safe). Control requests are :func:`skill.sim.control.serve`'s."""
         with self._lock:
-            if control.is_control(request.path):
-                return control.handle(self, request)
             self.requests.append(RecordedRequest.of(request))
             response = self._route(request)
             return quote_credentials(response, request) if self.echo_key else response
@@ -328,9 +333,8 @@ class Simulator:
     def _draw_duration(self, model_id: str) -> float:
         if model_id in self._durations:
             return self._durations[model_id]
-        info = MODELS.get(model_id)
-        low, high = info.eta_s if info else DEFAULT_DURATION_RANGE_S
-        return self._rng.uniform(float(low), float(high))
+        low, high = duration_range(model_id)
+        return self._rng.uniform(low, high)
 
     def _detail(self, request: SimRequest, base: str) -> SimResponse:
         task = self._task_of(request)

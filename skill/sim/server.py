@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from skill.sim.control import serve
 from skill.sim.core import Simulator
 from skill.sim.wire import Headers, SimRequest
 
@@ -119,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers=Headers(self.headers.items()),
             body=body,
         )
-        response = self.server.sim.handle(request)
+        response = serve(self.server.sim, request)
         if response.stall:
             self._hold()
         if response.drop or response.stall:
@@ -176,7 +177,6 @@ class SimServer:
         self.sim = sim
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._server = _Server((host, port), sim, family)
-        self.host = host
         self.port: int = self._server.server_address[1]
         shown = f"[{host}]" if ":" in host else host
         #: The base URL, e.g. ``http://127.0.0.1:54321`` (point both IMA endpoints at it).

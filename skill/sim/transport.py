@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import httpx
 
+from skill.sim.control import serve
 from skill.sim.core import Simulator
 from skill.sim.wire import Headers, SimRequest, SimResponse
 
@@ -45,8 +46,8 @@ class SimTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        return _to_httpx(request, self.sim.handle(_to_sim(request, body)))
+        return _to_httpx(request, serve(self.sim, _to_sim(request, body)))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        return _to_httpx(request, self.sim.handle(_to_sim(request, body)))
+        return _to_httpx(request, serve(self.sim, _to_sim(request, body)))

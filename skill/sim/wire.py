@@ -2,7 +2,7 @@
 
 Both ways in (the in-process :class:`~skill.sim.transport.SimTransport` and the loopback
 :class:`~skill.sim.server.SimServer`) turn what they receive into a :class:`SimRequest`, hand it
-to :meth:`skill.sim.core.Simulator.handle` and turn the :class:`SimResponse` back into bytes on
+to :func:`skill.sim.control.serve` and turn the :class:`SimResponse` back into bytes on
 the wire (or, when ``drop`` is set, into a connection closed without an answer; when ``stall``
 is set, into no answer at all until the client gives up).
 """
@@ -68,9 +68,6 @@ class SimResponse:
     body: bytes = b""
     drop: bool = False
     stall: bool = False
-
-    def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8"))
 
 
 @dataclass(frozen=True)
