@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -17,8 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from skill import net
 from skill.events import Reply
-from skill.settings import is_loopback_host
 
 log = logging.getLogger("skill.channels")
 
@@ -40,22 +40,14 @@ class RateLimited(ChannelError):
         self.retry_after_s = retry_after_s
 
 
-def check_platform_url(url: str, *, hosts: Iterable[str], variable: str) -> str:
+def check_platform_url(url: str, *, hosts: Collection[str], variable: str) -> str:
     """``url`` without a trailing slash when it is https on one of ``hosts``, or any loopback
     address (the tests' fakes); else :class:`ChannelConfigError`. Never echoes the URL, which
     may carry a token."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if parts.username or parts.password:
-        raise ChannelConfigError(f"{variable} must not carry credentials")
-    if parts.scheme in ("http", "https") and host and is_loopback_host(host):
-        return url.strip().rstrip("/")
-    if parts.scheme == "https" and host in set(hosts):
-        return url.strip().rstrip("/")
-    allowed = ", ".join(sorted(hosts))
-    raise ChannelConfigError(
-        f"{variable} is refused: only https on {allowed} or a loopback address is allowed"
-    )
+    try:
+        return net.check_url(url, hosts=hosts, variable=variable).rstrip("/")
+    except net.URLRefused as exc:
+        raise ChannelConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -91,9 +83,11 @@ def _name_for(source: str, ext: str) -> str:
 
 
 def _downloadable(url: str) -> bool:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    return parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))
+    try:
+        net.check_url(url, hosts=None, allow_credentials=True)
+    except net.URLRefused:
+        return False
+    return True
 
 
 async def load_picture(reply: Reply, http: httpx.AsyncClient, *, max_bytes: int) -> Picture | None:

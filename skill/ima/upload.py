@@ -14,9 +14,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from skill import catalog, settings
+from skill import catalog, net
 from skill.ima.errors import InvalidImage, TooManyImages
 
 #: The upload service's public app id and app key: shared values from the vendor's own
@@ -94,14 +93,12 @@ def is_url(item: str) -> bool:
 
 def check_url(item: str) -> str:
     """An image URL as it will be sent: https, or http toward loopback (the simulator)."""
-    url = item.strip()
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return url
-    if parts.scheme == "http" and host and settings.is_loopback_host(host):
-        return url
-    raise InvalidImage(item, "not_https")
+    try:
+        # The image's own host is the sender's choice: any https host, and credentials in it
+        # are for that host, not ours.
+        return net.check_url(item, hosts=None, allow_credentials=True)
+    except net.URLRefused:
+        raise InvalidImage(item, "not_https") from None
 
 
 def validate_inputs(items: Sequence[str]) -> list[str | ImageFile]:

@@ -1,0 +1,82 @@
+"""What the IMA client and the chat channels share about the network, written once.
+
+- :func:`check_url` (with :func:`is_loopback_host`): an address its allow-list admits, or
+  :class:`URLRefused` with a reason that names the setting but never repeats the address
+  (a webhook URL carries its token).
+
+Nothing here knows a platform's message shapes: each caller keeps its own errors and limits.
+ima/ and channels/ build on this module, never the other way: it imports nothing of the
+skill.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Collection
+from typing import Literal
+from urllib.parse import urlsplit
+
+# --- allow-lists -----------------------------------------------------------------------------
+
+#: Why an address was refused: not an http(s) URL with a host, a user name or password in it,
+#: or a host (or plain http) the allow-list does not admit.
+Refusal = Literal["not_http", "credentials", "host"]
+_WEB_SCHEMES = frozenset({"http", "https"})
+
+
+class URLRefused(ValueError):
+    """An address its allow-list does not admit. The message names the setting (``variable``),
+    never the address itself."""
+
+    def __init__(self, reason: Refusal, message: str) -> None:
+        super().__init__(message)
+        self.reason: Refusal = reason
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals (``127.0.0.0/8``, ``::1``, bracketed or
+    not). A name that only looks local (``localhost.evil.example``) or an integer spelling of
+    an address (``2130706433``) is not loopback."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(
+    url: str,
+    *,
+    hosts: Collection[str] | None,
+    variable: str = "the address",
+    allow_loopback: bool = True,
+    allow_credentials: bool = False,
+) -> str:
+    """``url`` (surrounding blanks removed) when the allow-list admits it, else
+    :class:`URLRefused`.
+
+    Admitted: https to one of ``hosts`` (to any host when ``hosts`` is ``None``) and, when
+    ``allow_loopback``, http or https to a loopback address (the simulator, the tests' fakes).
+    A user name or password in the address is refused unless ``allow_credentials``.
+    """
+    text = url.strip()
+    not_http = URLRefused("not_http", f"{variable} must be an http(s) URL")
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unbalanced "[" in the host, for one
+        raise not_http from None
+    host = parts.hostname or ""
+    if not host or parts.scheme not in _WEB_SCHEMES:
+        raise not_http
+    if not allow_credentials and (parts.username or parts.password):
+        raise URLRefused("credentials", f"{variable} must not carry credentials")
+    if allow_loopback and is_loopback_host(host):
+        return text
+    if parts.scheme == "https" and (hosts is None or host in {h.lower() for h in hosts}):
+        return text
+    allowed = "https" if hosts is None else "https on " + ", ".join(sorted(hosts))
+    if allow_loopback:
+        allowed += " or a loopback address"
+    raise URLRefused("host", f"{variable} is refused: only {allowed} is allowed")
