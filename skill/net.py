@@ -3,18 +3,23 @@
 - :func:`check_url` (with :func:`is_loopback_host`): an address its allow-list admits, or
   :class:`URLRefused` with a reason that names the setting but never repeats the address
   (a webhook URL carries its token).
+- :class:`RetryPolicy`: how many attempts, and how long between them.
 
 Nothing here knows a platform's message shapes: each caller keeps its own errors and limits.
-ima/ and channels/ build on this module, never the other way: it imports nothing of the
-skill.
+ima/ and channels/ build on this module, never the other way: it imports nothing of the skill
+but :mod:`skill.catalog`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import random
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
+
+from skill import catalog
 
 # --- allow-lists -----------------------------------------------------------------------------
 
@@ -80,3 +85,39 @@ def check_url(
     if allow_loopback:
         allowed += " or a loopback address"
     raise URLRefused("host", f"{variable} is refused: only {allowed} is allowed")
+
+
+# --- retries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts a request gets and how long to wait between them.
+
+    The wait grows exponentially up to a cap, with jitter so that many clients do not retry
+    in step; a server's own wait (``retry_after``) is honoured when it is short, and a long
+    one ends the attempts: the request fails as rate-limited rather than hanging.
+    """
+
+    attempts: int = catalog.RETRY_ATTEMPTS
+    backoff_base_s: float = catalog.RETRY_BACKOFF_BASE_S
+    backoff_cap_s: float = catalog.RETRY_BACKOFF_CAP_S
+    retry_after_cap_s: float = catalog.RETRY_AFTER_CAP_S
+    #: Off in tests that assert exact waits.
+    jitter: bool = True
+
+    @classmethod
+    def never(cls) -> RetryPolicy:
+        """One attempt only."""
+        return cls(attempts=1)
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float | None:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based), honouring the
+        server's ``retry_after`` when there is one; ``None``: give up."""
+        if attempt >= self.attempts:
+            return None
+        if retry_after is not None:
+            return retry_after if retry_after <= self.retry_after_cap_s else None
+        ceiling = min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1))
+        # Equal jitter: between half the ceiling and all of it, so some backoff always remains.
+        return random.uniform(ceiling / 2, ceiling) if self.jitter else ceiling  # noqa: S311 -- jitter, not security

@@ -1,4 +1,4 @@
-"""skill.net: allow-lists."""
+"""skill.net: allow-lists, the retry policy."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skill import net
-from skill.net import URLRefused, check_url, is_loopback_host
+from skill.net import RetryPolicy, URLRefused, check_url, is_loopback_host
 
 HOSTS = frozenset({"open.feishu.cn", "open.larksuite.com"})
 
@@ -125,6 +125,43 @@ def test_check_url_only_ever_refuses_with_urlrefused(text: str) -> None:
         assert admitted == text.strip()
         return
     assert reason in ("not_http", "credentials", "host")
+
+
+# --- the retry policy ---------------------------------------------------------------------------
+
+
+def test_retry_delays_grow_capped_and_bounded() -> None:
+    policy = RetryPolicy(attempts=6, backoff_base_s=0.5, backoff_cap_s=3.0)
+    for attempt in range(1, 6):
+        ceiling = min(3.0, 0.5 * 2 ** (attempt - 1))
+        delay = policy.delay(attempt)
+        assert delay is not None
+        # Equal jitter: never less than half the ceiling.
+        assert ceiling / 2 <= delay <= ceiling
+    assert policy.delay(6) is None
+
+
+def test_without_jitter_the_waits_are_exact() -> None:
+    policy = RetryPolicy(attempts=6, backoff_base_s=0.5, backoff_cap_s=3.0, jitter=False)
+    assert [policy.delay(a) for a in range(1, 7)] == [0.5, 1.0, 2.0, 3.0, 3.0, None]
+
+
+def test_jitter_spreads_the_waits() -> None:
+    policy = RetryPolicy(attempts=3, backoff_base_s=1.0, backoff_cap_s=8.0)
+    assert len({policy.delay(2) for _ in range(50)}) > 1
+
+
+def test_a_short_server_wait_is_honoured_and_a_long_one_ends_the_attempts() -> None:
+    policy = RetryPolicy(attempts=3, retry_after_cap_s=10.0)
+    assert policy.delay(1, retry_after=2.0) == 2.0
+    assert policy.delay(1, retry_after=0.0) == 0.0
+    assert policy.delay(1, retry_after=10.0) == 10.0
+    assert policy.delay(1, retry_after=10.5) is None
+    assert policy.delay(3, retry_after=1.0) is None  # the attempts are spent whatever it says
+
+
+def test_never_means_one_attempt() -> None:
+    assert RetryPolicy.never().delay(1) is None
 
 
 # --- the module's place --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from skill import catalog
+from skill import catalog, net
 from skill.channels._board import Board, EditThrottle
 from skill.channels._http import (
     ChannelConfigError,
@@ -61,6 +61,8 @@ RATE_LIMIT_WAIT_CAP_S = 10.0
 #: The wait when a 429 says nothing about how long.
 RATE_LIMIT_DEFAULT_WAIT_S = 1.0
 _NO_MENTIONS: dict[str, Any] = {"parse": []}
+#: A 429 always says (or is assumed to say) how long: the policy bounds attempts and wait.
+_RATE_LIMIT_RETRY = net.RetryPolicy(attempts=ATTEMPTS, retry_after_cap_s=RATE_LIMIT_WAIT_CAP_S)
 
 
 def check_webhook_url(url: str) -> str:
@@ -208,10 +210,11 @@ class DiscordChannel:
                 return json_object(resp)
             if resp.status_code == httpx.codes.TOO_MANY_REQUESTS:
                 wait = _retry_after(resp)
-                if attempt >= ATTEMPTS or wait > RATE_LIMIT_WAIT_CAP_S:
+                delay = _RATE_LIMIT_RETRY.delay(attempt, wait)
+                if delay is None:
                     raise RateLimited(f"Discord rate limit on {operation}", wait)
-                log.info("Discord asked to slow down; waiting %.2fs", wait)
-                await self._clock.sleep(wait)
+                log.info("Discord asked to slow down; waiting %.2fs", delay)
+                await self._clock.sleep(delay)
                 continue
             detail = json_object(resp).get("message", resp.reason_phrase)
             raise ChannelError(f"Discord refused {operation}: {resp.status_code} {detail}")

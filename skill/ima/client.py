@@ -39,7 +39,7 @@ from skill.ima.errors import (
     api_error,
 )
 from skill.ima.polling import FixedEvery, PollSchedule, respect_hint
-from skill.ima.retry import RetryPolicy, parse_retry_after
+from skill.ima.retry import parse_retry_after
 from skill.ima.rules import (
     ModelSummary,
     Plan,
@@ -51,6 +51,7 @@ from skill.ima.rules import (
 from skill.ima.tasks import TaskResult, TaskSnapshot, snapshot
 from skill.ima.upload import ImageFile, new_nonce, token_form, validate_inputs
 from skill.ima.wire import CreateResponse, ProductNode, RawEnvelope, TaskDetail, UploadToken
+from skill.net import RetryPolicy
 
 log = logging.getLogger("skill.ima")
 
