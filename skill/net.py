@@ -4,6 +4,7 @@
   :class:`URLRefused` with a reason that names the setting but never repeats the address
   (a webhook URL carries its token).
 - :class:`RetryPolicy`: how many attempts, and how long between them.
+- :func:`retry_after_seconds`: a server's "wait this long", in every form servers send it.
 
 Nothing here knows a platform's message shapes: each caller keeps its own errors and limits.
 ima/ and channels/ build on this module, never the other way: it imports nothing of the skill
@@ -12,10 +13,13 @@ but :mod:`skill.catalog`.
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
+import math
 import random
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -121,3 +125,69 @@ class RetryPolicy:
         ceiling = min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1))
         # Equal jitter: between half the ceiling and all of it, so some backoff always remains.
         return random.uniform(ceiling / 2, ceiling) if self.jitter else ceiling  # noqa: S311 -- jitter, not security
+
+
+# --- Retry-After -----------------------------------------------------------------------------
+
+#: The longest wait :func:`retry_after_seconds` reports unless told otherwise. No server means
+#: more than a day; past it the number only risks overflow in whoever adds or formats it.
+RETRY_AFTER_CEILING_S = 24 * 60 * 60.0
+
+
+def retry_after_seconds(
+    value: str | float | None, *, now: datetime | None = None, cap: float | None = None
+) -> float | None:
+    """Seconds to wait from a server's ``Retry-After`` (or a platform's own wait header or
+    field); ``None`` when it says nothing usable. Never raises.
+
+    Forms: delta seconds (``"120"``, fractional ``"1.5"`` as Discord and Feishu send, or a JSON
+    number); an HTTP-date (``"Wed, 21 Oct 2026 07:28:00 GMT"``, RFC 9110), also with a numeric
+    zone (``"-0000"``, ``"+0800"``), counted from ``now`` (default: the current UTC time; a
+    naive ``now`` is read as UTC). A wait that is negative or already past is 0; NaN, a bool
+    and anything unparsable are ``None``; a wait beyond ``cap`` (default
+    :data:`RETRY_AFTER_CEILING_S`), infinity and far-future dates included, is ``cap``.
+    """
+    limit = RETRY_AFTER_CEILING_S if cap is None else cap
+    if isinstance(value, bool):  # a JSON true is no number of seconds
+        return None
+    if isinstance(value, (int, float)):
+        seconds: float | None = _as_float(value)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        seconds = _delta_seconds(text)
+        if seconds is None:
+            seconds = _seconds_until(text, now)
+    else:
+        return None
+    if seconds is None or math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), limit)
+
+
+def _as_float(number: float) -> float:
+    try:
+        return float(number)
+    except OverflowError:  # an int too large for a float (a JSON body can carry one)
+        return math.inf if number > 0 else -math.inf
+
+
+def _delta_seconds(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _seconds_until(text: str, now: datetime | None) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError):  # not a date, or fields out of range
+        return None
+    if when.tzinfo is None:
+        # "-0000" is RFC 5322's "UTC, local zone unknown": Python returns a naive datetime,
+        # which cannot be compared with an aware one (the TypeError channels once raised).
+        when = when.replace(tzinfo=timezone.utc)
+    current = datetime.now(timezone.utc) if now is None else now
+    if current.tzinfo is None:
+        current = current.replace(tzinfo=timezone.utc)
+    return (when - current).total_seconds()

@@ -1,8 +1,11 @@
-"""skill.net: allow-lists, the retry policy."""
+"""skill.net: allow-lists, the retry policy, Retry-After in every form."""
 
 from __future__ import annotations
 
 import ast
+import math
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -10,9 +13,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skill import net
-from skill.net import RetryPolicy, URLRefused, check_url, is_loopback_host
+from skill.net import (
+    RETRY_AFTER_CEILING_S,
+    RetryPolicy,
+    URLRefused,
+    check_url,
+    is_loopback_host,
+    retry_after_seconds,
+)
 
 HOSTS = frozenset({"open.feishu.cn", "open.larksuite.com"})
+NOW = datetime(2026, 10, 21, 7, 28, 0, tzinfo=timezone.utc)
 
 # --- allow-lists -------------------------------------------------------------------------------
 
@@ -162,6 +173,142 @@ def test_a_short_server_wait_is_honoured_and_a_long_one_ends_the_attempts() -> N
 
 def test_never_means_one_attempt() -> None:
     assert RetryPolicy.never().delay(1) is None
+
+
+# --- Retry-After --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("1", 1.0),
+        ("120", 120.0),
+        (" 3 ", 3.0),
+        ("1.5", 1.5),
+        ("0", 0.0),
+        ("-5", 0.0),
+        ("-0.1", 0.0),
+        (2, 2.0),
+        (0.25, 0.25),
+        (-1, 0.0),
+        ("Wed, 21 Oct 2026 07:28:10 GMT", 10.0),
+        ("Wed, 21 Oct 2026 07:28:10 +0000", 10.0),
+        # RFC 5322's "UTC, zone unknown": Python parses it to a naive datetime.
+        ("Wed, 21 Oct 2026 07:28:10 -0000", 10.0),
+        ("Wed, 21 Oct 2026 15:28:10 +0800", 10.0),
+        ("Wed, 21 Oct 2026 02:28:10 -0500", 10.0),
+        ("Wed, 21 Oct 2026 07:27:00 GMT", 0.0),  # already past
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
+    ],
+)
+def test_every_form(value: str | float, seconds: float) -> None:
+    assert retry_after_seconds(value, now=NOW) == seconds
+
+
+@pytest.mark.parametrize(
+    "value", [None, "", "   ", "soon", "nan", "NaN", "-nan", math.nan, True, False, "5, 10", "0x10"]
+)
+def test_nothing_usable_is_none(value: str | float | None) -> None:
+    assert retry_after_seconds(value, now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1e12",
+        1e12,
+        "inf",
+        "Infinity",
+        math.inf,
+        "1" * 400,  # a float() of it is infinity
+        10**400,  # an int too large for a float: a JSON body can carry one
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Fri, 31 Dec 9999 23:59:59 -0000",
+    ],
+)
+def test_a_huge_wait_is_the_ceiling(value: str | float) -> None:
+    assert retry_after_seconds(value, now=NOW) == RETRY_AFTER_CEILING_S
+
+
+@pytest.mark.parametrize("value", ["-inf", -math.inf, -(10**400), "Mon, 01 Jan 0001 00:00:00 GMT"])
+def test_a_wait_far_in_the_past_is_zero(value: str | float) -> None:
+    assert retry_after_seconds(value, now=NOW) == 0.0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Wed, 21 Oct 99999 07:28:00 GMT",  # year out of range
+        "Wed, 21 Oct 99999999999999999999 07:28:00 GMT",  # too large for the C datetime
+        "Wed, 32 Oct 2026 07:28:00 GMT",
+        "Wed, 21 Oct 2026 25:28:00 GMT",
+        "Wed, 21 Oct 2026 07:28:00 +9999",  # an offset of more than a day
+    ],
+)
+def test_impossible_dates_are_none(value: str) -> None:
+    assert retry_after_seconds(value, now=NOW) is None
+
+
+def test_the_cap_can_be_lower() -> None:
+    assert retry_after_seconds("60", cap=10.0) == 10.0
+    assert retry_after_seconds("inf", cap=10.0) == 10.0
+    assert retry_after_seconds("5", cap=10.0) == 5.0
+
+
+def test_a_naive_now_is_read_as_utc() -> None:
+    naive = NOW.replace(tzinfo=None)
+    assert retry_after_seconds("Wed, 21 Oct 2026 07:28:10 GMT", now=naive) == 10.0
+
+
+def test_without_now_a_date_counts_from_the_current_time() -> None:
+    soon = datetime.now(timezone.utc) + timedelta(seconds=30)
+    for usegmt in (True, False):
+        value = format_datetime(soon, usegmt=usegmt)  # "... GMT" and "... +0000"
+        wait = retry_after_seconds(value)
+        assert wait is not None
+        assert 28 <= wait <= 30
+    naive = format_datetime(soon.replace(tzinfo=None))
+    assert naive.endswith("-0000")
+    wait = retry_after_seconds(naive)
+    assert wait is not None
+    assert 28 <= wait <= 30
+
+
+@given(st.one_of(st.none(), st.text(), st.floats(), st.integers()))
+def test_never_raises_and_stays_within_zero_and_the_ceiling(value: str | float | None) -> None:
+    wait = retry_after_seconds(value)
+    assert wait is None or 0.0 <= wait <= RETRY_AFTER_CEILING_S
+
+
+@given(
+    st.from_regex(
+        r"\A(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|"
+        r"Nov|Dec) [0-9]{1,6} [0-9]{1,2}:[0-9]{2}:[0-9]{2} (GMT|UT|[+-][0-9]{4}|[A-Z]{1,3})\Z"
+    )
+)
+def test_never_raises_on_anything_shaped_like_a_date(value: str) -> None:
+    wait = retry_after_seconds(value, now=NOW)
+    assert wait is None or 0.0 <= wait <= RETRY_AFTER_CEILING_S
+
+
+@given(st.floats(min_value=0, max_value=RETRY_AFTER_CEILING_S))
+def test_delta_seconds_come_back_as_sent(seconds: float) -> None:
+    assert retry_after_seconds(repr(seconds)) == seconds
+    assert retry_after_seconds(seconds) == seconds
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1900, 1, 1),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from(
+            [timezone.utc, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))]
+        ),
+    ).map(lambda d: d.replace(microsecond=0))
+)
+def test_an_http_date_is_the_time_until_it(when: datetime) -> None:
+    expected = min(max(0.0, (when - NOW).total_seconds()), RETRY_AFTER_CEILING_S)
+    assert retry_after_seconds(format_datetime(when), now=NOW) == expected
 
 
 # --- the module's place --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""What the Feishu and Discord channels share: errors, URL rules, the picture's bytes, waits.
+"""What the Feishu and Discord channels share: errors, URL rules, the picture's bytes.
 
 Nothing here knows either platform's message shapes; it only knows HTTP.
 """
@@ -10,8 +10,6 @@ import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -139,21 +137,6 @@ async def _download(url: str, http: httpx.AsyncClient, *, max_bytes: int) -> byt
     except httpx.HTTPError as exc:
         log.warning("picture download failed: %s", type(exc).__name__)
         return None
-
-
-def header_seconds(value: str | None) -> float | None:
-    """A wait from a header: seconds (``1.5``) or an HTTP date (Retry-After allows both)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def json_object(response: httpx.Response) -> dict[str, object]:

@@ -34,7 +34,6 @@ from skill.channels._http import (
     Picture,
     RateLimited,
     check_platform_url,
-    header_seconds,
     json_object,
     load_picture,
 )
@@ -224,10 +223,10 @@ def _retry_after(resp: httpx.Response) -> float:
     """The wait a 429 asks for: the body's ``retry_after`` (seconds, may be fractional), else
     the ``Retry-After`` header, else a short default."""
     value = json_object(resp).get("retry_after")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    header = header_seconds(resp.headers.get("retry-after"))
-    return RATE_LIMIT_DEFAULT_WAIT_S if header is None else header
+    wait = net.retry_after_seconds(value) if isinstance(value, (int, float, str)) else None
+    if wait is None:
+        wait = net.retry_after_seconds(resp.headers.get("retry-after"))
+    return RATE_LIMIT_DEFAULT_WAIT_S if wait is None else wait
 
 
 def _fit(text: str) -> str:

@@ -35,7 +35,6 @@ from skill.channels._http import (
     ChannelError,
     RateLimited,
     check_platform_url,
-    header_seconds,
     json_object,
     load_picture,
 )
@@ -272,7 +271,7 @@ class FeishuChannel:
                 await self._tenant_token(renew=True)
                 continue
             if resp.status_code == httpx.codes.TOO_MANY_REQUESTS or code in RATE_LIMIT_CODES:
-                wait = header_seconds(resp.headers.get("x-ogw-ratelimit-reset"))
+                wait = net.retry_after_seconds(resp.headers.get("x-ogw-ratelimit-reset"))
                 wait = RATE_LIMIT_DEFAULT_WAIT_S if wait is None else wait
                 delay = _RATE_LIMIT_RETRY.delay(attempt, wait)
                 if delay is None:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from skill import __version__, catalog, settings
+from skill import __version__, catalog, net, settings
 from skill.clock import Clock, RealClock
 from skill.ima._redact import redact, register_secret
 from skill.ima.errors import (
@@ -39,7 +39,6 @@ from skill.ima.errors import (
     api_error,
 )
 from skill.ima.polling import FixedEvery, PollSchedule, respect_hint
-from skill.ima.retry import parse_retry_after
 from skill.ima.rules import (
     ModelSummary,
     Plan,
@@ -389,7 +388,7 @@ class ImaClient:
             envelope.code if envelope else "-",
             (time.monotonic() - started) * 1000,
         )
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        retry_after = net.retry_after_seconds(response.headers.get("retry-after"))
         if envelope is not None and envelope.code not in (0, 200):
             raise api_error(envelope.code, envelope.message, status, retry_after=retry_after)
         if status >= 400:
@@ -427,7 +426,7 @@ class ImaClient:
         log.info(
             "PUT <upload url> -> HTTP %d in %.0f ms", status, (time.monotonic() - started) * 1000
         )
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        retry_after = net.retry_after_seconds(response.headers.get("retry-after"))
         try:
             envelope: RawEnvelope | None = RawEnvelope.model_validate(response.json())
         except (ValueError, ValidationError):
