@@ -5,6 +5,7 @@
   (a webhook URL carries its token).
 - :class:`RetryPolicy`: how many attempts, and how long between them.
 - :func:`retry_after_seconds`: a server's "wait this long", in every form servers send it.
+- :func:`sniff_image`: a picture's type from its first bytes.
 
 Nothing here knows a platform's message shapes: each caller keeps its own errors and limits.
 ima/ and channels/ build on this module, never the other way: it imports nothing of the skill
@@ -20,7 +21,7 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from skill import catalog
@@ -191,3 +192,41 @@ def _seconds_until(text: str, now: datetime | None) -> float | None:
     if current.tzinfo is None:
         current = current.replace(tzinfo=timezone.utc)
     return (when - current).total_seconds()
+
+
+# --- image sniffing --------------------------------------------------------------------------
+
+
+class ImageType(NamedTuple):
+    """A picture format as its magic bytes tell it."""
+
+    name: str
+    mime: str
+    #: The file suffix, without the dot.
+    suffix: str
+
+
+PNG = ImageType("PNG", "image/png", "png")
+JPEG = ImageType("JPEG", "image/jpeg", "jpg")
+GIF = ImageType("GIF", "image/gif", "gif")
+WEBP = ImageType("WebP", "image/webp", "webp")
+
+#: Each format's (offset, bytes) marks; all of them must be present.
+_SIGNATURES: tuple[tuple[ImageType, tuple[tuple[int, bytes], ...]], ...] = (
+    (PNG, ((0, b"\x89PNG\r\n\x1a\n"),)),
+    (JPEG, ((0, b"\xff\xd8\xff"),)),
+    (GIF, ((0, b"GIF87a"),)),
+    (GIF, ((0, b"GIF89a"),)),
+    (WEBP, ((0, b"RIFF"), (8, b"WEBP"))),
+)
+#: How many leading bytes :func:`sniff_image` needs to tell every format it knows.
+SNIFF_BYTES = max(offset + len(mark) for _, marks in _SIGNATURES for offset, mark in marks)
+
+
+def sniff_image(head: bytes) -> ImageType | None:
+    """PNG, JPEG, GIF or WebP from the first bytes (by content, never by name); ``None`` for
+    anything else. Which formats a caller accepts is the caller's rule."""
+    for kind, marks in _SIGNATURES:
+        if all(head[offset : offset + len(mark)] == mark for offset, mark in marks):
+            return kind
+    return None

@@ -1,4 +1,4 @@
-"""skill.net: allow-lists, the retry policy, Retry-After in every form."""
+"""skill.net: allow-lists, the retry policy, Retry-After in every form, image sniffing."""
 
 from __future__ import annotations
 
@@ -14,12 +14,18 @@ from hypothesis import strategies as st
 
 from skill import net
 from skill.net import (
+    GIF,
+    JPEG,
+    PNG,
     RETRY_AFTER_CEILING_S,
+    SNIFF_BYTES,
+    WEBP,
     RetryPolicy,
     URLRefused,
     check_url,
     is_loopback_host,
     retry_after_seconds,
+    sniff_image,
 )
 
 HOSTS = frozenset({"open.feishu.cn", "open.larksuite.com"})
@@ -309,6 +315,53 @@ def test_delta_seconds_come_back_as_sent(seconds: float) -> None:
 def test_an_http_date_is_the_time_until_it(when: datetime) -> None:
     expected = min(max(0.0, (when - NOW).total_seconds()), RETRY_AFTER_CEILING_S)
     assert retry_after_seconds(format_datetime(when), now=NOW) == expected
+
+
+# --- image sniffing -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", PNG),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", JPEG),
+        (b"GIF87a\x01\x00", GIF),
+        (b"GIF89a\x01\x00", GIF),
+        (b"RIFF\x10\x00\x00\x00WEBPVP8 ", WEBP),
+    ],
+)
+def test_each_format_by_its_magic_bytes(head: bytes, kind: net.ImageType) -> None:
+    assert sniff_image(head) == kind
+    assert sniff_image(head + b"\x00" * 100) == kind
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"",
+        b"\x89PNG\r\n",  # cut short
+        b"GIF8",
+        b"GIF88a",
+        b"\x00\x00\x00\x00\x00\x00\x00\x00WEBPVP8 ",  # WEBP without its RIFF container
+        b"RIFF\x10\x00\x00\x00WAVEfmt ",
+        b"BM\x00\x00",
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+        b"%PDF-1.7",
+    ],
+)
+def test_anything_else_is_none(head: bytes) -> None:
+    assert sniff_image(head) is None
+
+
+def test_the_sniffing_window_covers_every_signature() -> None:
+    assert len(b"RIFF\x00\x00\x00\x00WEBP") == SNIFF_BYTES
+    assert sniff_image(b"RIFF\x10\x00\x00\x00WEBPVP8 "[:SNIFF_BYTES]) == WEBP
+    assert (WEBP.mime, WEBP.suffix, JPEG.suffix) == ("image/webp", "webp", "jpg")
+
+
+@given(st.binary(max_size=64))
+def test_sniffing_never_raises(head: bytes) -> None:
+    assert sniff_image(head) in (None, PNG, JPEG, GIF, WEBP)
 
 
 # --- the module's place --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """What the Feishu and Discord channels share: errors, URL rules, the picture's bytes.
 
-Nothing here knows either platform's message shapes; it only knows HTTP.
+Nothing here knows either platform's message shapes; it only knows HTTP. The rules themselves
+(allow-lists, Retry-After, image sniffing) are :mod:`skill.net`'s, shared with the IMA client.
 """
 
 from __future__ import annotations
@@ -57,21 +58,7 @@ class Picture:
     data: bytes
 
 
-_SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", 0, "png", "image/png"),
-    (b"\xff\xd8\xff", 0, "jpg", "image/jpeg"),
-    (b"GIF8", 0, "gif", "image/gif"),
-    (b"WEBP", 8, "webp", "image/webp"),
-)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def sniff_image(data: bytes) -> tuple[str, str] | None:
-    """(extension, MIME type) from the first bytes, or ``None`` when it is not a picture."""
-    for magic, offset, ext, mime in _SIGNATURES:
-        if data[offset : offset + len(magic)] == magic:
-            return ext, mime
-    return None
 
 
 def _name_for(source: str, ext: str) -> str:
@@ -101,12 +88,11 @@ async def load_picture(reply: Reply, http: httpx.AsyncClient, *, max_bytes: int)
         data = await _download(reply.media, http, max_bytes=max_bytes)
     if data is None:
         return None
-    kind = sniff_image(data)
+    kind = net.sniff_image(data)
     if kind is None:
         log.warning("the result is not a picture we can upload")
         return None
-    ext, mime = kind
-    return Picture(filename=_name_for(source, ext), content_type=mime, data=data)
+    return Picture(filename=_name_for(source, kind.suffix), content_type=kind.mime, data=data)
 
 
 def _read_small_file(file: Path, max_bytes: int) -> bytes | None:

@@ -266,3 +266,30 @@ async def test_picture_too_large_is_not_attached(discord: FakeDiscord) -> None:
     (edit,) = discord.of("PATCH")
     assert edit.headers["content-type"].startswith("application/json")
     assert json.loads(edit.body)["content"] == joined(ACK, success(media))
+
+
+@pytest.mark.parametrize(
+    ("head", "name", "mime"),
+    [
+        (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "cat.gif", "image/gif"),
+        (b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/", "cat.webp", "image/webp"),
+    ],
+)
+async def test_a_picture_is_attached_by_what_its_bytes_say(
+    discord: FakeDiscord, head: bytes, name: str, mime: str
+) -> None:
+    # A chat takes a GIF, unlike the IMA upload: the channel attaches every format it knows,
+    # named and typed by its bytes, whatever the link's name says.
+    discord.media_bytes = head
+    media = f"{discord.url}/media/cat.png"
+    await deliver(channel(discord), [ACK, success(media), DONE])
+    (edit,) = discord.of("PATCH")
+    assert edit.parts["files[0]"] == (name, mime, head)
+
+
+async def test_bytes_that_are_no_picture_are_not_attached(discord: FakeDiscord) -> None:
+    discord.media_bytes = b"<html>not found</html>"
+    media = f"{discord.url}/media/cat.png"
+    await deliver(channel(discord), [ACK, success(media), DONE])
+    (edit,) = discord.of("PATCH")
+    assert edit.headers["content-type"].startswith("application/json")
