@@ -6,12 +6,16 @@ hosts over https or for a loopback address, and is refused before any request ca
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from skill import net
+
+# Also this module's name: the ``sim`` command asks here whether its host is loopback.
+from skill.net import is_loopback_host as is_loopback_host
 
 DEFAULT_BASE_URL = "https://api.imastudio.com"
 DEFAULT_IM_BASE_URL = "https://imapi.liveme.com"
@@ -38,33 +42,25 @@ class EndpointRefused(ValueError):
         self.variable = variable
 
 
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_endpoint(url: str, *, variable: str) -> str:
-    """Return ``url`` without a trailing slash, or raise :class:`EndpointRefused`."""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not host:
-        raise EndpointRefused(f"{variable} must be an http(s) URL", variable=variable)
-    if parts.username or parts.password:
-        raise EndpointRefused(f"{variable} must not carry credentials", variable=variable)
-    if is_loopback_host(host):
-        return url.strip().rstrip("/")
-    if parts.scheme == "https" and host in OFFICIAL_HOSTS:
-        return url.strip().rstrip("/")
-    raise EndpointRefused(
-        f"{variable}={url!r} is refused: only the official IMA hosts over https "
-        "or a loopback address (127.0.0.1, ::1, localhost) are allowed",
-        variable=variable,
-    )
+    """Return ``url`` without a trailing slash, or raise :class:`EndpointRefused`.
+
+    The person set this variable themselves, so the refusal shows it back (unless it carries
+    credentials), which the channels' refusals never do.
+    """
+    try:
+        return net.check_url(url, hosts=OFFICIAL_HOSTS, variable=variable).rstrip("/")
+    except net.URLRefused as exc:
+        if exc.reason == "credentials":
+            message = str(exc)
+        elif exc.reason == "not_http":
+            message = f"{variable} must be an http(s) URL, got {url!r}"
+        else:
+            message = (
+                f"{variable}={url!r} is refused: only the official IMA hosts over https "
+                "or a loopback address (127.0.0.1, ::1, localhost) are allowed"
+            )
+        raise EndpointRefused(message, variable=variable) from None
 
 
 @dataclass(frozen=True)

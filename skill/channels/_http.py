@@ -1,6 +1,7 @@
-"""What the Feishu and Discord channels share: errors, URL rules, the picture's bytes, waits.
+"""What the Feishu and Discord channels share: errors, URL rules, the picture's bytes.
 
-Nothing here knows either platform's message shapes; it only knows HTTP.
+Nothing here knows either platform's message shapes; it only knows HTTP. The rules themselves
+(allow-lists, Retry-After, image sniffing) are :mod:`skill.net`'s, shared with the IMA client.
 """
 
 from __future__ import annotations
@@ -8,17 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from skill import net
 from skill.events import Reply
-from skill.settings import is_loopback_host
 
 log = logging.getLogger("skill.channels")
 
@@ -40,22 +39,14 @@ class RateLimited(ChannelError):
         self.retry_after_s = retry_after_s
 
 
-def check_platform_url(url: str, *, hosts: Iterable[str], variable: str) -> str:
+def check_platform_url(url: str, *, hosts: Collection[str], variable: str) -> str:
     """``url`` without a trailing slash when it is https on one of ``hosts``, or any loopback
     address (the tests' fakes); else :class:`ChannelConfigError`. Never echoes the URL, which
     may carry a token."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if parts.username or parts.password:
-        raise ChannelConfigError(f"{variable} must not carry credentials")
-    if parts.scheme in ("http", "https") and host and is_loopback_host(host):
-        return url.strip().rstrip("/")
-    if parts.scheme == "https" and host in set(hosts):
-        return url.strip().rstrip("/")
-    allowed = ", ".join(sorted(hosts))
-    raise ChannelConfigError(
-        f"{variable} is refused: only https on {allowed} or a loopback address is allowed"
-    )
+    try:
+        return net.check_url(url, hosts=hosts, variable=variable).rstrip("/")
+    except net.URLRefused as exc:
+        raise ChannelConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -67,21 +58,7 @@ class Picture:
     data: bytes
 
 
-_SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", 0, "png", "image/png"),
-    (b"\xff\xd8\xff", 0, "jpg", "image/jpeg"),
-    (b"GIF8", 0, "gif", "image/gif"),
-    (b"WEBP", 8, "webp", "image/webp"),
-)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def sniff_image(data: bytes) -> tuple[str, str] | None:
-    """(extension, MIME type) from the first bytes, or ``None`` when it is not a picture."""
-    for magic, offset, ext, mime in _SIGNATURES:
-        if data[offset : offset + len(magic)] == magic:
-            return ext, mime
-    return None
 
 
 def _name_for(source: str, ext: str) -> str:
@@ -91,9 +68,11 @@ def _name_for(source: str, ext: str) -> str:
 
 
 def _downloadable(url: str) -> bool:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    return parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))
+    try:
+        net.check_url(url, hosts=None, allow_credentials=True)
+    except net.URLRefused:
+        return False
+    return True
 
 
 async def load_picture(reply: Reply, http: httpx.AsyncClient, *, max_bytes: int) -> Picture | None:
@@ -109,12 +88,11 @@ async def load_picture(reply: Reply, http: httpx.AsyncClient, *, max_bytes: int)
         data = await _download(reply.media, http, max_bytes=max_bytes)
     if data is None:
         return None
-    kind = sniff_image(data)
+    kind = net.sniff_image(data)
     if kind is None:
         log.warning("the result is not a picture we can upload")
         return None
-    ext, mime = kind
-    return Picture(filename=_name_for(source, ext), content_type=mime, data=data)
+    return Picture(filename=_name_for(source, kind.suffix), content_type=kind.mime, data=data)
 
 
 def _read_small_file(file: Path, max_bytes: int) -> bytes | None:
@@ -145,21 +123,6 @@ async def _download(url: str, http: httpx.AsyncClient, *, max_bytes: int) -> byt
     except httpx.HTTPError as exc:
         log.warning("picture download failed: %s", type(exc).__name__)
         return None
-
-
-def header_seconds(value: str | None) -> float | None:
-    """A wait from a header: seconds (``1.5``) or an HTTP date (Retry-After allows both)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def json_object(response: httpx.Response) -> dict[str, object]:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from skill import catalog
+from skill import catalog, net
 from skill.channels._board import Board, EditThrottle
 from skill.channels._http import (
     ChannelConfigError,
@@ -34,7 +34,6 @@ from skill.channels._http import (
     Picture,
     RateLimited,
     check_platform_url,
-    header_seconds,
     json_object,
     load_picture,
 )
@@ -61,6 +60,8 @@ RATE_LIMIT_WAIT_CAP_S = 10.0
 #: The wait when a 429 says nothing about how long.
 RATE_LIMIT_DEFAULT_WAIT_S = 1.0
 _NO_MENTIONS: dict[str, Any] = {"parse": []}
+#: A 429 always says (or is assumed to say) how long: the policy bounds attempts and wait.
+_RATE_LIMIT_RETRY = net.RetryPolicy(attempts=ATTEMPTS, retry_after_cap_s=RATE_LIMIT_WAIT_CAP_S)
 
 
 def check_webhook_url(url: str) -> str:
@@ -208,10 +209,11 @@ class DiscordChannel:
                 return json_object(resp)
             if resp.status_code == httpx.codes.TOO_MANY_REQUESTS:
                 wait = _retry_after(resp)
-                if attempt >= ATTEMPTS or wait > RATE_LIMIT_WAIT_CAP_S:
+                delay = _RATE_LIMIT_RETRY.delay(attempt, wait)
+                if delay is None:
                     raise RateLimited(f"Discord rate limit on {operation}", wait)
-                log.info("Discord asked to slow down; waiting %.2fs", wait)
-                await self._clock.sleep(wait)
+                log.info("Discord asked to slow down; waiting %.2fs", delay)
+                await self._clock.sleep(delay)
                 continue
             detail = json_object(resp).get("message", resp.reason_phrase)
             raise ChannelError(f"Discord refused {operation}: {resp.status_code} {detail}")
@@ -221,10 +223,10 @@ def _retry_after(resp: httpx.Response) -> float:
     """The wait a 429 asks for: the body's ``retry_after`` (seconds, may be fractional), else
     the ``Retry-After`` header, else a short default."""
     value = json_object(resp).get("retry_after")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    header = header_seconds(resp.headers.get("retry-after"))
-    return RATE_LIMIT_DEFAULT_WAIT_S if header is None else header
+    wait = net.retry_after_seconds(value) if isinstance(value, (int, float, str)) else None
+    if wait is None:
+        wait = net.retry_after_seconds(resp.headers.get("retry-after"))
+    return RATE_LIMIT_DEFAULT_WAIT_S if wait is None else wait
 
 
 def _fit(text: str) -> str:

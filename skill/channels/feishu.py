@@ -28,14 +28,13 @@ from typing import Any
 
 import httpx
 
-from skill import catalog
+from skill import catalog, net
 from skill.channels._board import Board, EditThrottle
 from skill.channels._http import (
     ChannelConfigError,
     ChannelError,
     RateLimited,
     check_platform_url,
-    header_seconds,
     json_object,
     load_picture,
 )
@@ -68,6 +67,8 @@ RATE_LIMIT_DEFAULT_WAIT_S = 1.0
 RATE_LIMIT_CODES = frozenset({99991400, 230020})
 #: The tenant token was refused (expired or revoked): fetch a new one once and retry.
 TOKEN_INVALID_CODES = frozenset({99991661, 99991663, 99991668})
+#: Feishu says (or is assumed to say) how long to wait: the policy bounds attempts and wait.
+_RATE_LIMIT_RETRY = net.RetryPolicy(attempts=ATTEMPTS, retry_after_cap_s=RATE_LIMIT_WAIT_CAP_S)
 
 
 class FeishuError(ChannelError):
@@ -270,12 +271,13 @@ class FeishuChannel:
                 await self._tenant_token(renew=True)
                 continue
             if resp.status_code == httpx.codes.TOO_MANY_REQUESTS or code in RATE_LIMIT_CODES:
-                wait = header_seconds(resp.headers.get("x-ogw-ratelimit-reset"))
+                wait = net.retry_after_seconds(resp.headers.get("x-ogw-ratelimit-reset"))
                 wait = RATE_LIMIT_DEFAULT_WAIT_S if wait is None else wait
-                if attempt >= ATTEMPTS or wait > RATE_LIMIT_WAIT_CAP_S:
+                delay = _RATE_LIMIT_RETRY.delay(attempt, wait)
+                if delay is None:
                     raise RateLimited(f"Feishu rate limit on {operation}", wait)
-                log.info("Feishu asked to slow down; waiting %.1fs", wait)
-                await self._clock.sleep(wait)
+                log.info("Feishu asked to slow down; waiting %.1fs", delay)
+                await self._clock.sleep(delay)
                 continue
             raise FeishuError(operation, code, str(body.get("msg", resp.reason_phrase)))
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from skill import catalog, settings
+from skill import catalog, net
 
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
 _BY_TYPE = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
@@ -28,13 +28,13 @@ class DownloadFailed(RuntimeError):
 
 def check_download_url(url: str) -> str:
     """``url`` if it may be fetched: https anywhere, plain http only toward loopback."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return url
-    if parts.scheme == "http" and settings.is_loopback_host(host):
-        return url
-    raise DownloadRefused("only https image addresses (or loopback http) are downloaded")
+    try:
+        net.check_url(url, hosts=None, allow_credentials=True)
+    except net.URLRefused:
+        raise DownloadRefused(
+            "only https image addresses (or loopback http) are downloaded"
+        ) from None
+    return url
 
 
 def file_name(stem: str, url: str, content_type: str | None) -> str:

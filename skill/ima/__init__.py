@@ -37,7 +37,6 @@ from skill.ima.errors import (
     UnsupportedOption,
 )
 from skill.ima.polling import ExpectedWindow, FixedEvery, PollSchedule, schedule_for
-from skill.ima.retry import RetryPolicy
 from skill.ima.rules import (
     ModelSummary,
     Plan,
@@ -52,6 +51,7 @@ from skill.ima.rules import (
 from skill.ima.tasks import TaskSnapshot, TaskState
 from skill.ima.upload import ImageFile, validate_image_file, validate_inputs
 from skill.ima.wire import ProductNode
+from skill.net import RetryPolicy
 
 __all__ = [
     "USER_AGENT",

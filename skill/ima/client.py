@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from skill import catalog, settings
+from skill import catalog, net, settings
 from skill._version import __version__
 from skill.clock import Clock, RealClock
 from skill.ima._redact import redact, register_secret
@@ -37,7 +37,6 @@ from skill.ima.errors import (
     ServerError,
     api_error,
 )
-from skill.ima.retry import RetryPolicy, parse_retry_after
 from skill.ima.rules import (
     ModelSummary,
     Plan,
@@ -49,6 +48,7 @@ from skill.ima.rules import (
 from skill.ima.tasks import TaskSnapshot, snapshot
 from skill.ima.upload import ImageFile, new_nonce, token_form, validate_inputs
 from skill.ima.wire import CreateResponse, ProductNode, RawEnvelope, TaskDetail, UploadToken
+from skill.net import RetryPolicy
 from skill.reasons import Reason
 
 log = logging.getLogger("skill.ima")
@@ -362,7 +362,7 @@ class ImaClient:
             envelope.code if envelope else "-",
             (time.monotonic() - started) * 1000,
         )
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        retry_after = net.retry_after_seconds(response.headers.get("retry-after"))
         if envelope is not None and envelope.code not in (0, 200):
             raise api_error(envelope.code, envelope.message, status, retry_after=retry_after)
         if status >= 400:
@@ -400,7 +400,7 @@ class ImaClient:
         log.info(
             "PUT <upload url> -> HTTP %d in %.0f ms", status, (time.monotonic() - started) * 1000
         )
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        retry_after = net.retry_after_seconds(response.headers.get("retry-after"))
         try:
             envelope: RawEnvelope | None = RawEnvelope.model_validate(response.json())
         except (ValueError, ValidationError):

@@ -14,9 +14,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from skill import catalog, settings
+from skill import catalog, net
 from skill.ima.errors import InvalidImage, TooManyImages
 
 #: The upload service's public app id and app key: shared values from the vendor's own
@@ -28,6 +27,8 @@ UPLOAD_FILE_TYPE = "picture"
 NONCE_HEX_CHARS = 21
 #: Enough bytes to tell every accepted or known image format apart.
 _SNIFF_BYTES = 16
+#: The formats the upload service takes (PROTOCOL.md section 4); a GIF is known but refused.
+UPLOAD_TYPES = frozenset({net.PNG, net.JPEG, net.WEBP})
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
@@ -41,21 +42,9 @@ class ImageFile:
     size: int
 
 
-def sniff_image(head: bytes) -> tuple[str, str] | None:
-    """(mime, suffix) of an accepted image format from its first bytes, else None."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "jpg"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    return None
-
-
 def _other_image_format(head: bytes) -> str | None:
-    """The name of an image format we recognise but do not accept."""
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "GIF"
+    """The name of an image format we recognise but do not accept (beyond a GIF, which
+    :func:`skill.net.sniff_image` already tells)."""
     if head[:2] == b"BM":
         return "BMP"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
@@ -77,14 +66,13 @@ def validate_image_file(path: str | Path) -> ImageFile:
         raise InvalidImage(source, "too_large", f"{size} bytes; the limit is {limit_mb} MB")
     with p.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
-    kind = sniff_image(head)
-    if kind is None:
-        other = _other_image_format(head)
+    kind = net.sniff_image(head)
+    if kind is None or kind not in UPLOAD_TYPES:
+        other = kind.name if kind is not None else _other_image_format(head)
         if other is not None:
             raise InvalidImage(source, "unsupported_type", f"it is {other}")
         raise InvalidImage(source, "not_image")
-    mime, suffix = kind
-    return ImageFile(path=p, mime=mime, suffix=suffix, size=size)
+    return ImageFile(path=p, mime=kind.mime, suffix=kind.suffix, size=size)
 
 
 def is_url(item: str) -> bool:
@@ -94,14 +82,12 @@ def is_url(item: str) -> bool:
 
 def check_url(item: str) -> str:
     """An image URL as it will be sent: https, or http toward loopback (the simulator)."""
-    url = item.strip()
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return url
-    if parts.scheme == "http" and host and settings.is_loopback_host(host):
-        return url
-    raise InvalidImage(item, "not_https")
+    try:
+        # The image's own host is the sender's choice: any https host, and credentials in it
+        # are for that host, not ours.
+        return net.check_url(item, hosts=None, allow_credentials=True)
+    except net.URLRefused:
+        raise InvalidImage(item, "not_https") from None
 
 
 def validate_inputs(items: Sequence[str]) -> list[str | ImageFile]:

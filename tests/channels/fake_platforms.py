@@ -15,6 +15,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -422,9 +424,12 @@ class FakeDiscord(FakeServer):
 
 
 def rate_limited_discord(
-    path_contains: str, method: str, *, retry_after: float, in_body: bool = True
+    path_contains: str, method: str, *, retry_after: float | str, in_body: bool = True
 ) -> Scripted:
-    """Discord's 429: the wait in the body (``retry_after``) and/or the ``Retry-After`` header."""
+    """Discord's 429: the wait in the body (``retry_after``, a JSON number of seconds) or in the
+    ``Retry-After`` header. A string goes into the header as given: Discord sends seconds, but
+    the header's grammar (RFC 9110) also allows an HTTP-date, and a proxy in front may send
+    one."""
     body: dict[str, Any] = {"message": "You are being rate limited.", "global": False}
     headers = {"X-RateLimit-Scope": "user"}
     if in_body:
@@ -434,8 +439,9 @@ def rate_limited_discord(
     return Scripted(method, path_contains, 429, body, headers)
 
 
-def rate_limited_feishu(path_contains: str, method: str, *, reset_s: float) -> Scripted:
-    """Feishu's 429: code 99991400 and the ``x-ogw-ratelimit-reset`` header (seconds)."""
+def rate_limited_feishu(path_contains: str, method: str, *, reset_s: float | str) -> Scripted:
+    """Feishu's 429: code 99991400 and the ``x-ogw-ratelimit-reset`` header (seconds; a string
+    goes into the header as given, to see how the channel reads other forms)."""
     return Scripted(
         method,
         path_contains,
@@ -443,6 +449,17 @@ def rate_limited_feishu(path_contains: str, method: str, *, reset_s: float) -> S
         {"code": 99991400, "msg": "request trigger frequency limit"},
         {"x-ogw-ratelimit-limit": "50", "x-ogw-ratelimit-reset": str(reset_s)},
     )
+
+
+def http_date(ahead_s: float, zone: str) -> str:
+    """Now plus ``ahead_s`` as an HTTP-date in ``zone`` ("GMT", "-0000" or "+0800"), to the
+    second (so the wait it asks for is a little less than ``ahead_s``)."""
+    when = datetime.now(timezone.utc) + timedelta(seconds=ahead_s)
+    if zone == "GMT":
+        return format_datetime(when, usegmt=True)
+    if zone == "-0000":
+        return format_datetime(when.replace(tzinfo=None))
+    return format_datetime(when.astimezone(timezone(timedelta(hours=8))))
 
 
 # --- reply sequences, as the conversation produces them -------------------------------------

@@ -15,14 +15,17 @@ from fake_platforms import (
     START,
     FakeDiscord,
     Scripted,
+    http_date,
     progress,
     rate_limited_discord,
     success,
 )
 
-from skill.channels._http import ChannelConfigError, ChannelError
-from skill.channels.discord import DiscordChannel, check_webhook_url
+from skill.channels._http import ChannelConfigError, ChannelError, RateLimited
+from skill.channels.discord import RATE_LIMIT_DEFAULT_WAIT_S, DiscordChannel, check_webhook_url
+from skill.clock import FakeClock
 from skill.events import Reply
+from skill.net import RETRY_AFTER_CEILING_S
 
 INTERVAL = 0.1  # the channel's minimum time between edits in these tests (real seconds)
 
@@ -100,6 +103,73 @@ async def test_429_retry_after_header_is_honoured_for_an_edit(discord: FakeDisco
     assert second.at - first.at >= 0.14
     (message,) = discord.messages.values()
     assert message["content"] == joined(ACK, FAILURE)
+
+
+async def first_message_after_429(
+    discord: FakeDiscord, retry_after: float | str, *, in_body: bool
+) -> list[float]:
+    """Post the first message against one 429; the waits the channel slept on its clock."""
+    clock = FakeClock()
+    discord.script(
+        rate_limited_discord("/api/webhooks/", "POST", retry_after=retry_after, in_body=in_body)
+    )
+    ch = DiscordChannel(discord.webhook_url, clock=clock, min_edit_interval_s=INTERVAL)
+    await deliver(ch, [ACK, DONE])
+    assert [c.status for c in discord.of("POST")] == [429, 200]
+    assert len(discord.messages) == 1
+    return clock.sleeps
+
+
+@pytest.mark.parametrize(
+    ("header", "wait"),
+    [
+        ("2", 2.0),
+        ("1.5", 1.5),
+        ("0", 0.0),
+        ("-1", 0.0),  # a negative wait is no wait
+        ("soon", RATE_LIMIT_DEFAULT_WAIT_S),  # nothing usable: the channel's default
+        ("", RATE_LIMIT_DEFAULT_WAIT_S),
+        ("nan", RATE_LIMIT_DEFAULT_WAIT_S),
+    ],
+)
+async def test_the_retry_after_header_in_seconds(
+    discord: FakeDiscord, header: str, wait: float
+) -> None:
+    assert await first_message_after_429(discord, header, in_body=False) == [wait]
+
+
+@pytest.mark.parametrize("zone", ["GMT", "-0000", "+0800"])
+async def test_the_retry_after_header_as_an_http_date(discord: FakeDiscord, zone: str) -> None:
+    # "-0000" once raised TypeError here: Python reads it as a naive datetime.
+    (slept,) = await first_message_after_429(discord, http_date(5, zone), in_body=False)
+    assert 3 < slept <= 5
+
+
+@pytest.mark.parametrize(("body", "wait"), [(0.15, 0.15), (2, 2.0), (0, 0.0), (-1, 0.0)])
+async def test_the_retry_after_in_the_body(discord: FakeDiscord, body: float, wait: float) -> None:
+    assert await first_message_after_429(discord, body, in_body=True) == [wait]
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "in_body"),
+    [(1e12, True), ("1e12", False), ("inf", False), ("Fri, 31 Dec 9999 23:59:59 GMT", False)],
+)
+async def test_a_huge_wait_fails_at_once_with_a_finite_wait(
+    discord: FakeDiscord, retry_after: float | str, in_body: bool
+) -> None:
+    clock = FakeClock()
+    discord.script(
+        rate_limited_discord("/api/webhooks/", "POST", retry_after=retry_after, in_body=in_body)
+    )
+    ch = DiscordChannel(discord.webhook_url, clock=clock)
+    try:
+        with pytest.raises(RateLimited) as info:
+            await ch.send(ACK)
+    finally:
+        await ch.aclose()
+    assert info.value.retry_after_s == RETRY_AFTER_CEILING_S
+    assert clock.sleeps == []
+    assert len(discord.of("POST")) == 1
 
 
 async def test_a_progress_edit_that_fails_is_dropped_and_the_job_goes_on(
@@ -196,3 +266,30 @@ async def test_picture_too_large_is_not_attached(discord: FakeDiscord) -> None:
     (edit,) = discord.of("PATCH")
     assert edit.headers["content-type"].startswith("application/json")
     assert json.loads(edit.body)["content"] == joined(ACK, success(media))
+
+
+@pytest.mark.parametrize(
+    ("head", "name", "mime"),
+    [
+        (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "cat.gif", "image/gif"),
+        (b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/", "cat.webp", "image/webp"),
+    ],
+)
+async def test_a_picture_is_attached_by_what_its_bytes_say(
+    discord: FakeDiscord, head: bytes, name: str, mime: str
+) -> None:
+    # A chat takes a GIF, unlike the IMA upload: the channel attaches every format it knows,
+    # named and typed by its bytes, whatever the link's name says.
+    discord.media_bytes = head
+    media = f"{discord.url}/media/cat.png"
+    await deliver(channel(discord), [ACK, success(media), DONE])
+    (edit,) = discord.of("PATCH")
+    assert edit.parts["files[0]"] == (name, mime, head)
+
+
+async def test_bytes_that_are_no_picture_are_not_attached(discord: FakeDiscord) -> None:
+    discord.media_bytes = b"<html>not found</html>"
+    media = f"{discord.url}/media/cat.png"
+    await deliver(channel(discord), [ACK, success(media), DONE])
+    (edit,) = discord.of("PATCH")
+    assert edit.headers["content-type"].startswith("application/json")

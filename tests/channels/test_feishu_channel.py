@@ -17,14 +17,17 @@ from fake_platforms import (
     START,
     FakeFeishu,
     Scripted,
+    http_date,
     progress,
     rate_limited_feishu,
     success,
 )
 
-from skill.channels._http import ChannelConfigError, ChannelError
-from skill.channels.feishu import FeishuChannel
+from skill.channels._http import ChannelConfigError, ChannelError, RateLimited
+from skill.channels.feishu import RATE_LIMIT_DEFAULT_WAIT_S, FeishuChannel
+from skill.clock import FakeClock
 from skill.events import Reply
+from skill.net import RETRY_AFTER_CEILING_S
 
 INTERVAL = 0.1  # the channel's minimum time between card edits in these tests (real seconds)
 
@@ -141,6 +144,57 @@ async def test_rate_limit_is_waited_out_and_the_card_still_created(feishu: FakeF
     assert second.status == 200
     assert second.at - first.at >= 0.09
     assert len(feishu.cards()) == 1
+
+
+@pytest.mark.parametrize(
+    ("reset", "wait"),
+    [
+        ("2", 2.0),
+        ("1.5", 1.5),
+        ("0", 0.0),
+        ("-1", 0.0),  # a negative wait is no wait
+        ("soon", RATE_LIMIT_DEFAULT_WAIT_S),  # nothing usable: the channel's default
+        ("", RATE_LIMIT_DEFAULT_WAIT_S),
+        ("nan", RATE_LIMIT_DEFAULT_WAIT_S),
+    ],
+)
+async def test_the_reset_header_is_waited_out_on_the_clock(
+    feishu: FakeFeishu, reset: str, wait: float
+) -> None:
+    clock = FakeClock()
+    feishu.script(rate_limited_feishu("/im/v1/messages", "POST", reset_s=reset))
+    await deliver(channel(feishu, clock=clock), [ACK, DONE])
+    assert [c.status for c in feishu.of("POST", "/im/v1/messages")] == [429, 200]
+    assert clock.sleeps == [wait]
+    assert len(feishu.cards()) == 1
+
+
+@pytest.mark.parametrize("zone", ["GMT", "-0000", "+0800"])
+async def test_a_reset_given_as_an_http_date_is_waited_until(feishu: FakeFeishu, zone: str) -> None:
+    # "-0000" once raised TypeError here: Python reads it as a naive datetime.
+    clock = FakeClock()
+    feishu.script(rate_limited_feishu("/im/v1/messages", "POST", reset_s=http_date(5, zone)))
+    await deliver(channel(feishu, clock=clock), [ACK, DONE])
+    assert [c.status for c in feishu.of("POST", "/im/v1/messages")] == [429, 200]
+    (slept,) = clock.sleeps
+    assert 3 < slept <= 5
+
+
+@pytest.mark.parametrize("reset", ["1e12", "inf", "Fri, 31 Dec 9999 23:59:59 GMT"])
+async def test_a_huge_reset_fails_at_once_with_a_finite_wait(
+    feishu: FakeFeishu, reset: str
+) -> None:
+    clock = FakeClock()
+    feishu.script(rate_limited_feishu("/im/v1/messages", "POST", reset_s=reset))
+    ch = channel(feishu, clock=clock)
+    try:
+        with pytest.raises(RateLimited) as info:
+            await ch.send(ACK)
+    finally:
+        await ch.aclose()
+    assert info.value.retry_after_s == RETRY_AFTER_CEILING_S
+    assert clock.sleeps == []
+    assert len(feishu.of("POST", "/im/v1/messages")) == 1
 
 
 async def test_per_message_edit_limit_drops_progress_but_not_the_outcome(
