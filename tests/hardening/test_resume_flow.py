@@ -70,7 +70,7 @@ def journal(tmp_path: Path) -> TaskJournal:
 async def test_a_pending_pro_task_is_polled_with_progress_and_delivered(
     sim: Simulator, sim_clock: FakeClock, journal: TaskJournal
 ) -> None:
-    sim.set_duration(PRO, 95)
+    sim.set_duration(PRO, 94)
     task_id = await create_task(sim, sim_clock)
     creates = sim.stats()["creates"]
     journal.record(entry(task_id, ago_s=10))
@@ -82,8 +82,8 @@ async def test_a_pending_pro_task_is_polled_with_progress_and_delivered(
     assert kinds[0] == "ack"
     assert kinds[-2:] == ["success", "done"], kinds
     progress = [r for r in replies if r.event == "progress"]
-    # Every 30 s from the resume, counted from creation; done at 95 s, seen at the 95.1 s poll
-    # (dense polling in Pro's 60-120 s window) before the next point at 100 s.
+    # Every 30 s from the resume, counted from creation; done at 94 s, seen at the 95 s poll
+    # (every 3 s from 5 s) before the next point at 100 s.
     assert [(p.elapsed_s, p.percent) for p in progress] == [(40, 33), (70, 58)]
     assert replies[-2].media is not None
     assert replies[-2].credits == 10
