@@ -114,19 +114,19 @@ DEDUP_TTL_S = 24 * 3600.0
 DEMO_TARGET_S = 5.0
 #: ``demo``: the key the built-in simulator accepts (not a real key; nothing is charged).
 DEMO_KEY = "ima_sim_demo_key"
-# --- polling by expectation (skill.ima.polling; bench/polling.py measures it) ----------------
-#: The first poll after a create: an instant rejection is reported at once.
-POLL_FIRST_S = 2.0
-#: Before the expected window opens, no two polls further apart than this.
-POLL_SPARSE_MAX_GAP_S = 15.0
-#: Inside the window the gap shrinks from the max to the min as the window runs out; the
-#: scale is the gap at the window's start before clamping (``scale * sqrt(time left share)``).
-POLL_DENSE_MIN_S = 2.0
-POLL_DENSE_MAX_S = 5.0
-POLL_DENSE_SCALE_S = 3.5
-#: No two polls closer than this (a checkpoint that close to another is skipped).
+# --- polling (skill.ima.polling explains the schedule; bench/polling.py measures it) --------
+#: The first poll, seconds after the create: a task rejected at once is reported by then, and
+#: a finish even earlier than the promised range waits no longer than this.
+POLL_FIRST_S = 5.0
+#: Then one poll every this many seconds, on a grid counted from the first: the widest gap
+#: that keeps the promise (a finished task is seen at most this late, half of it on average).
+POLL_GAP_S = 3.0
+#: The grid holds until this multiple of the expected maximum (the card's upper bound, or the
+#: server's ``EET`` one when it is later): Nano Banana 2 80 s, Pro 240 s.
+POLL_STEADY_SPAN = 2.0
+#: No two polls closer than this (a poll made off the grid, say at once on resume).
 POLL_MIN_GAP_S = 0.5
-#: Past the window the gap grows by this share of the time overdue, up to the cap.
+#: Past the grid the gap grows by this share of the time overdue, up to the cap.
 POLL_OVERDUE_GROWTH = 0.25
 POLL_OVERDUE_MAX_GAP_S = 15.0
 #: Progress messages never claim more than this before the server says done.

@@ -53,9 +53,9 @@ async def test_zh_success_with_one_progress(world: World, talk: Talk) -> None:
     success = run.one("success")
     assert success.media is not None
     assert success.media.endswith(".png")
-    # Polled at 2 s, then 11 and 20 (sparse), then 23.5 (dense, in the 20-40 s window).
-    assert success.elapsed_s == 24
-    assert "实际 24s" in (success.text or "")
+    # Polled every 3 s from 5 s: done at 22 s, seen at the 23 s poll.
+    assert success.elapsed_s == 23
+    assert "实际 23s" in (success.text or "")
     assert success.media in (success.text or "")
     assert run.following.outcome.succeeded
     assert run.following.state is State.DONE
@@ -530,7 +530,7 @@ async def test_a_message_that_only_sets_the_model_remembers_it(world: World, tal
     assert (await talk("draw a dog")).one("start").model == "Nano Banana 2"
 
 
-async def test_polls_follow_the_expected_window_and_the_lists_own_estimate(
+async def test_polls_go_every_three_seconds_whatever_the_lists_earlier_estimate(
     world: World, talk: Talk, client: ImaClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     polled: list[float] = []
@@ -553,14 +553,7 @@ async def test_polls_follow_the_expected_window_and_the_lists_own_estimate(
     world.sim.set_duration(PRO, 61)
     run = await talk("用 Pro 画一只猫")
     assert run.events[-2:] == ["success", "done"]
-    # The live list says Pro takes "25~45s": its 25 s is polled on the way to the card's
-    # 60-120 s window (no gap over 15 s), which opens with a poll; then a dense poll sees it.
-    assert polled == [
-        2.0,
-        13.5,
-        25.0,
-        pytest.approx(36.67, abs=0.01),
-        pytest.approx(48.33, abs=0.01),
-        60.0,
-        pytest.approx(63.5),
-    ]
+    # The live list says Pro takes "25~45s", sooner than the card's 60-120 s: that changes
+    # nothing (a server estimate can only widen the 3 s promise). Every 3 s from 5 s; done at
+    # 61 s, seen at the 62 s poll.
+    assert polled == pytest.approx([5.0 + 3 * k for k in range(20)])

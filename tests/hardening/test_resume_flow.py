@@ -134,7 +134,7 @@ def assert_clean(resumed: Resumed) -> None:
 async def test_a_pending_pro_task_is_polled_with_progress_and_delivered(
     world: World, client: ImaClient, journal: TaskJournal
 ) -> None:
-    world.sim.set_duration(PRO, 95)
+    world.sim.set_duration(PRO, 94)
     task_id, plan = await create_task(client)
     creates = world.sim.stats()["creates"]
     journal.record(started(task_id, ago_s=10, plan=plan))
@@ -148,7 +148,7 @@ async def test_a_pending_pro_task_is_polled_with_progress_and_delivered(
     assert "start" not in resumed.events  # nothing is started again
     progress = [r for r in resumed.replies if r.event == "progress"]
     # On the task's own 30 s cadence, counted from its creation (10 s before the resume);
-    # done at 95 s, seen at the 95.x s poll (dense polling in Pro's 60-120 s window).
+    # done at 94 s, seen at the 95 s poll (every 3 s from 5 s).
     assert [(p.elapsed_s, p.percent) for p in progress] == [(30, 25), (60, 50), (90, 75)]
     success = resumed.replies[-2]
     assert success.event == "success"
