@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from skill.clock import RealClock  # noqa: E402 -- after the path is set
 from skill.flow import Request  # noqa: E402
 from skill.flow.ack import acknowledge  # noqa: E402
-from skill.session import Session, job_for  # noqa: E402
+from skill.session import Session  # noqa: E402
 from skill.settings import Access, Endpoints  # noqa: E402
 from skill.store import FileStore  # noqa: E402
 
@@ -139,14 +139,14 @@ async def one(p: Plan, session: Session, store: FileStore) -> Ended:
     started = time.perf_counter()
     request = Request(p.text, user_id=f"user{p.number % 50}")
     step0 = acknowledge(request, prefs=lambda: store.prefs, renderer=session.renderer)
-    conversation = session.follow(job_for(request, step0), ack=step0.message)
+    conversation = session.answer(request, step0=step0)
     async for reply in conversation:
         ended.events.append(reply.event)
         if reply.event == "failure":
             ended.reason = str(reply.reason)
         if reply.event == "success":
             ended.media = reply.media
-    ended.task_id = conversation.job.task_id
+    ended.task_id = conversation.job.task_id if conversation.job else None
     ended.seconds = time.perf_counter() - started
     return ended
 

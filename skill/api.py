@@ -59,7 +59,7 @@ async def generate(
     from skill.ima import ConfigurationError, EndpointRefused
     from skill.reasons import Reason
     from skill.render import Renderer
-    from skill.session import Session, job_for, options_for
+    from skill.session import Session
     from skill.settings import Access
     from skill.store import FileStore
 
@@ -86,6 +86,5 @@ async def generate(
     async with Session.open(
         access, env=env, store=store, clock=clock, language=step0.lang, renderer=renderer
     ) as session:
-        following = session.follow(job_for(request, step0), options_for(request), ack=step0.message)
-        async for reply in following:
+        async for reply in session.answer(request, step0=step0):
             yield reply

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterable, Callable, Iterator
 from skill.channels.base import Channel
 from skill.events import Reply
 from skill.exits import EXIT_INTERRUPTED
-from skill.flow import Follow
+from skill.flow.message import Conversation
 
 log = logging.getLogger("skill.deliver")
 
@@ -130,11 +130,11 @@ async def _send_all(channel: Channel, replies: list[Reply]) -> None:
         await channel.send(reply)
 
 
-async def deliver(following: Follow, channel: Channel) -> int:
-    """Every event of a followed job through ``channel``; its exit code (130 when stopped)."""
+async def deliver(conversation: Conversation, channel: Channel) -> int:
+    """Every event of ``conversation`` through ``channel``; its exit code (130 when stopped)."""
     return await pump(
-        following,
+        conversation,
         channel,
-        farewell=following.farewell,
-        exit_code_of=lambda: following.outcome.exit_code,
+        farewell=conversation.farewell,
+        exit_code_of=lambda: conversation.exit_code,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 
 import httpx
@@ -19,14 +18,15 @@ from skill import settings
 from skill.clock import Clock, RealClock
 from skill.flow import Follow, Options, Services, follow
 from skill.flow.ack import Acknowledgement, Request
+from skill.flow.message import Conversation, answer
 from skill.flow.steps import Downloader
 from skill.ima import ImaClient
-from skill.job import Job, JobRequest
+from skill.job import Job
 from skill.render import Ack, Renderer, lang_of
 from skill.settings import Access
 from skill.store import FileStore, Store
 
-__all__ = ["Access", "Session", "job_for", "options_for"]  # Access: from skill.settings
+__all__ = ["Access", "Session"]  # Access: from skill.settings
 
 
 @dataclass
@@ -81,6 +81,18 @@ class Session:
             return Services(self.client, self.clock, self.store, self.renderer)
         return Services(self.client, self.clock, self.store, self.renderer, self.downloader)
 
+    def answer(
+        self,
+        request: Request,
+        *,
+        step0: Acknowledgement | None = None,
+        acknowledged: bool = False,
+    ) -> Conversation:
+        """:func:`skill.flow.message.answer` on this session: one chat message, answered."""
+        return answer(
+            request, self.services, step0=step0, acknowledged=acknowledged, scale=self.scale
+        )
+
     def follow(
         self,
         job: Job,
@@ -120,25 +132,3 @@ class Session:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-
-def job_for(request: Request, step0: Acknowledgement) -> Job:
-    """The new job of one chat message, once Step 0 has read it."""
-    return Job(
-        request=JobRequest.from_intent(
-            step0.intent,
-            language=step0.lang,
-            user_id=request.user_id,
-            chat_id=request.chat_id,
-        )
-    )
-
-
-def options_for(request: Request) -> Options:
-    """The run options of a message's :class:`~skill.flow.ack.Request`."""
-    out_dir: Path | None = request.out_dir
-    return Options(
-        timeout_s=request.timeout_s,
-        poll_interval_s=request.poll_interval_s,
-        out_dir=out_dir,
-    )

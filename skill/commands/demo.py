@@ -56,7 +56,7 @@ async def _demo(text: str, lang: str, output_format: str, out_dir: Path) -> int:
     from skill.deliver import deliver
     from skill.flow.ack import Request, acknowledge
     from skill.render import DemoBanner, Renderer
-    from skill.session import Session, job_for, options_for
+    from skill.session import Session
     from skill.settings import Access, Endpoints
     from skill.sim import SimServer, Simulator
     from skill.store import FileStore
@@ -84,7 +84,4 @@ async def _demo(text: str, lang: str, output_format: str, out_dir: Path) -> int:
             async with Session.open(
                 access, store=store, clock=RealClock(speed), renderer=renderer
             ) as session:
-                following = session.follow(
-                    job_for(request, step0), options_for(request), ack=step0.message
-                )
-                return await deliver(following, channel)
+                return await deliver(session.answer(request, step0=step0), channel)

@@ -257,13 +257,13 @@ async def _converse(
     held: _HeldSignals,
 ) -> int:
     from skill.deliver import pump
-    from skill.session import Session, job_for, options_for
+    from skill.session import Session
 
     async with Session.open(access, language=step0.lang) as session:
-        following = session.follow(job_for(request, step0), options_for(request), acknowledged=True)
+        conversation = session.answer(request, step0=step0, acknowledged=True)
         return await pump(
-            _release_then(following, held),
+            _release_then(conversation, held),
             channel,
-            farewell=following.farewell,
-            exit_code_of=lambda: following.outcome.exit_code,
+            farewell=conversation.farewell,
+            exit_code_of=lambda: conversation.exit_code,
         )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from skill.flow.ack import Request
+    from skill.flow.message import Conversation, Said, answer
     from skill.flow.states import TRANSITIONS, IllegalTransition, State, advance
     from skill.flow.steps import (
         Downloader,
@@ -27,15 +28,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TRANSITIONS",
+    "Conversation",
     "Downloader",
     "Follow",
     "IllegalTransition",
     "Options",
     "Outcome",
     "Request",
+    "Said",
     "Services",
     "State",
     "advance",
+    "answer",
     "follow",
     "nothing_to_resume",
 ]
@@ -43,6 +47,9 @@ __all__ = [
 #: Where each public name lives.
 _HOMES = {
     "Request": "skill.flow.ack",
+    "Conversation": "skill.flow.message",
+    "Said": "skill.flow.message",
+    "answer": "skill.flow.message",
     "Downloader": "skill.flow.steps",
     "Follow": "skill.flow.steps",
     "Options": "skill.flow.steps",

@@ -67,19 +67,22 @@ def missing_input(intent: Intent) -> str | None:
 
 
 def acknowledge(
-    request: Request, *, prefs: Callable[[], PreferenceStore], renderer: Renderer
+    request: Request, *, prefs: Callable[[], PreferenceStore | None], renderer: Renderer
 ) -> Acknowledgement:
     """Parse the message and render the first reply; no network.
 
-    ``prefs`` opens the preference store; it is called only for a message that sets or drops
+    ``prefs`` opens the preference file; it is called only for a message that sets or drops
     the model for next time with nothing to draw (the only first reply that writes a file).
+    It may give ``None`` (a store that is not files): the choice is then not kept here.
     """
     intent = parse(request.text, request.images)
     lang = lang_of(request.lang if request.lang in ("zh", "en") else intent.language)
     missing = missing_input(intent)
     remembered, forgot = (None, False)
     if missing == "prompt" and intent.preference is not None:
-        remembered, forgot = _remember_only(intent, request.user_id, prefs())
+        opened = prefs()
+        if opened is not None:
+            remembered, forgot = _remember_only(intent, request.user_id, opened)
     ack = Ack(
         emoji=intent.emoji,
         subject=intent.subject,

@@ -189,6 +189,11 @@ class Follow:
         return self._state
 
     @property
+    def exit_code(self) -> int:
+        """The exit code, once every event was taken."""
+        return self.outcome.exit_code
+
+    @property
     def lang(self) -> str:
         return self._lang
 

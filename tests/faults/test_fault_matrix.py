@@ -25,9 +25,9 @@ from skill.clock import FakeClock
 from skill.events import REASONS, Reply
 from skill.flow import Follow, Options, Request, Services, follow
 from skill.flow.ack import acknowledge
+from skill.flow.message import job_for
 from skill.ima import ImaClient
 from skill.render import Renderer, violations
-from skill.session import job_for
 from skill.settings import Endpoints
 from skill.sim import FAULTS, SimServer, Simulator
 from skill.sim.faults import OUTCOME_FAULTS, RATE_LIMIT_RETRY_AFTER_S, RESPONSE_FAULTS

@@ -10,9 +10,9 @@ from skill.clock import RealClock
 from skill.events import Reply
 from skill.flow import Options, Request, Services, follow
 from skill.flow.ack import acknowledge
+from skill.flow.message import job_for
 from skill.ima import ImaClient
 from skill.render import Renderer
-from skill.session import job_for
 from skill.settings import Endpoints
 from skill.sim import SimServer, Simulator
 from skill.store import FileStore

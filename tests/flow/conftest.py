@@ -14,10 +14,10 @@ from skill.events import Reply
 from skill.flow import Follow, Options, Request, Services, follow
 from skill.flow.ack import acknowledge
 from skill.flow.download import download_image
+from skill.flow.message import job_for
 from skill.ima import ImaClient
 from skill.job import Job
 from skill.render import Renderer
-from skill.session import job_for
 from skill.settings import Endpoints
 from skill.sim import SimTransport, Simulator
 from skill.store import FileStore, PreferenceStore, TaskJournal

@@ -9,10 +9,10 @@ import sys
 from skill.events import Reply
 from skill.flow import Request, follow
 from skill.flow.ack import Acknowledgement, acknowledge
+from skill.flow.message import job_for
 from skill.ima import ImaClient
 from skill.intent import parse
 from skill.render import Renderer
-from skill.session import job_for
 from skill.store import PreferenceStore
 from tests.flow.conftest import World, services_for
 
