@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
-from skill.render.messages import Lang
+from skill.render._ack import Lang
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -33,7 +33,14 @@ def _locale(lang: Lang) -> Locale:
 
 
 def format_number(value: float, lang: Lang) -> str:
-    """``1234.5`` as the locale writes it (``1,234.5``)."""
+    """``1234.5`` as the locale writes it (``1,234.5``): from the locale's facts, kept once
+    read from Babel (:mod:`skill.render.numbers`); Babel itself for any other pattern."""
+    from skill.render.memo import cache_folder
+    from skill.render.numbers import STANDARD_PATTERN, number_facts, write_standard
+
+    facts = number_facts(LOCALES[lang], cache_folder())
+    if facts.pattern == STANDARD_PATTERN:
+        return write_standard(value, facts)
     from babel.numbers import format_decimal
 
     return format_decimal(value, locale=_locale(lang))
