@@ -181,14 +181,6 @@ def reason_info(reason: Reason | str) -> ReasonInfo:
         return REASONS[Reason.UNKNOWN]
 
 
-def as_reason(value: Reason | str | None) -> Reason:
-    """``value`` as a :class:`Reason`; anything that is not one is ``unknown``."""
-    try:
-        return Reason(value) if value is not None else Reason.UNKNOWN
-    except ValueError:
-        return Reason.UNKNOWN
-
-
 def exit_code_for(reason: Reason | str, *, refused: bool = False) -> int:
     """The exit code of a run that failed for ``reason``; ``refused`` (nothing was sent, bad
     input) is always :data:`skill.exits.EXIT_USAGE`."""
