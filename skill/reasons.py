@@ -156,10 +156,7 @@ REASONS: Mapping[Reason, ReasonInfo] = MappingProxyType(
             N_("Only Nano Banana models are available here"), exit_code=EXIT_USAGE
         ),
         _R.UNCONFIRMED: ReasonInfo(
-            N_(
-                "The connection dropped right after your request was sent, so I couldn't "
-                "confirm that your picture was started"
-            ),
+            N_("The connection dropped right after your request was sent"),
             advice=N_(
                 "It may already be on its way and credits may have been used, so I haven't "
                 "sent it again. Please check your IMA account before asking for it again."

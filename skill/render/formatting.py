@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 #: Our language codes -> Babel locales (the catalog folders under ``locales/``).
 LOCALES: dict[str, str] = {"zh": "zh_CN", "en": "en"}
 LANGS: tuple[Lang, ...] = ("zh", "en")
+#: A duration is said in a unit once it is at least this many of it (Babel's threshold).
+DURATION_UNIT_THRESHOLD = 2.0
 
 
 def lang_of(value: str | None) -> Lang:
@@ -54,9 +56,12 @@ def format_list(values: Iterable[str], lang: Lang) -> str:
 
 
 def format_duration(seconds: float, lang: Lang) -> str:
-    """A wait in words (``2 minutes``, ``2分钟``), rounded as Babel rounds for a person."""
+    """A wait in words (``90 seconds``, ``4分钟``), rounded as Babel rounds for a person: a
+    unit is used from two of it on, so 90 s stays "90 seconds" rather than "2 minutes"."""
     from datetime import timedelta
 
     from babel.dates import format_timedelta
 
-    return format_timedelta(timedelta(seconds=seconds), locale=_locale(lang), threshold=1.0)
+    return format_timedelta(
+        timedelta(seconds=seconds), locale=_locale(lang), threshold=DURATION_UNIT_THRESHOLD
+    )
