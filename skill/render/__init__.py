@@ -14,9 +14,9 @@ jinja2 load on first use.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from skill._lazy import lazy_getattr
 from skill.render._ack import Ack, Lang
 from skill.render.formatting import LANGS, LOCALES, lang_of
 from skill.render.memo import AckMemo
@@ -46,6 +46,30 @@ if TYPE_CHECKING:
         kind_of,
     )
 
+
+#: The message records (and their kind), named here and loaded on first use.
+_MESSAGES = (
+    "Alternative",
+    "AskImage",
+    "AskPrompt",
+    "DemoBanner",
+    "Failure",
+    "Hint",
+    "Interrupted",
+    "Message",
+    "MessageKind",
+    "Notice",
+    "NoticeKind",
+    "Progress",
+    "ResumeFound",
+    "ResumeNothing",
+    "Stage",
+    "Start",
+    "Success",
+    "Usage",
+    "UsageProblem",
+    "kind_of",
+)
 __all__ = [
     "LANGS",
     "LOCALES",
@@ -77,46 +101,14 @@ __all__ = [
     "render",
     "violations",
 ]
-
 #: Where each name that loads on first use lives.
 _HOMES = {
     "NeverSayViolation": "skill.render.guard",
     "violations": "skill.render.guard",
-    **{
-        name: "skill.render.messages"
-        for name in (
-            "Alternative",
-            "AskImage",
-            "AskPrompt",
-            "DemoBanner",
-            "Failure",
-            "Hint",
-            "Interrupted",
-            "Message",
-            "MessageKind",
-            "Notice",
-            "NoticeKind",
-            "Progress",
-            "ResumeFound",
-            "ResumeNothing",
-            "Stage",
-            "Start",
-            "Success",
-            "Usage",
-            "UsageProblem",
-            "kind_of",
-        )
-    },
+    **dict.fromkeys(_MESSAGES, "skill.render.messages"),
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'skill.render' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # once loaded, a plain module attribute
-    return value
+__getattr__ = lazy_getattr(__name__, _HOMES, globals())
 
 
 #: The logger's name (the logging module loads only when a leak is caught: see _log_leak).

@@ -10,36 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NoReturn
 
-from skill.render._ack import Ack, Lang
+from skill.render._ack import Ack
 
 if TYPE_CHECKING:
     from skill.reasons import Reason
-
-__all__ = [
-    "Ack",
-    "Alternative",
-    "AskImage",
-    "AskPrompt",
-    "DemoBanner",
-    "Failure",
-    "Hint",
-    "Interrupted",
-    "Lang",
-    "Message",
-    "MessageKind",
-    "Notice",
-    "NoticeKind",
-    "Progress",
-    "ResumeFound",
-    "ResumeNothing",
-    "Stage",
-    "Start",
-    "Success",
-    "Usage",
-    "UsageProblem",
-    "assert_never",
-    "kind_of",
-]
 
 
 @dataclass(frozen=True)
