@@ -8,8 +8,9 @@ other than loopback the server needs a bearer token in ``IMA_MCP_TOKEN`` and ref
 without one. Logs go to stderr (and the daily log file), never to stdout, which on stdio is
 the protocol's.
 
-Exit codes: 0 the client closed the connection (stdio) or the server was stopped (HTTP);
-2 bad usage, a refused endpoint, no token where one is needed, or the ``mcp`` extra missing.
+Exit codes: 0 the client closed the connection (stdio); 130 stopped by SIGINT or SIGTERM
+(HTTP: its normal end, as for ``sim``); 2 bad usage, a refused endpoint, no token where one is
+needed, the address cannot be bound, or the ``mcp`` extra missing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import os
 import sys
 
 from skill import settings
-from skill.exits import EXIT_OK, EXIT_USAGE
+from skill.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 __all__ = ["MIN_TOKEN_CHARS", "TOKEN_ENV", "main"]
 
@@ -95,16 +96,13 @@ def main(args: argparse.Namespace) -> int:
     if key is None:
         log.warning("%s is not set: the tools will say that no key is set up", "IMA_API_KEY")
     door = Door(Access(key, ends) if key is not None else None)
+    if not args.http:
+        anyio.run(serve_stdio, door)
+        return EXIT_OK
     try:
-        if args.http:
-            anyio.run(lambda: serve_http(door, host=args.host, port=args.port, token=token))
-        else:
-            anyio.run(serve_stdio, door)
+        stopped = anyio.run(lambda: serve_http(door, host=args.host, port=args.port, token=token))
     except OSError as exc:
-        if args.http:
-            return _fail(
-                f"ima-nano-banana mcp: cannot listen on {args.host}:{args.port}: "
-                f"{exc.strerror or exc}"
-            )
-        raise
-    return EXIT_OK
+        return _fail(
+            f"ima-nano-banana mcp: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+        )
+    return EXIT_INTERRUPTED if stopped else EXIT_OK

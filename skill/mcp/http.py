@@ -10,19 +10,25 @@ printed or logged.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
+import signal
 import socket
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from skill.mcp.door import Door
 from skill.mcp.server import build_server
+from skill.net import is_loopback_host
 
 __all__ = ["MCP_PATH", "BearerGate", "endpoint_url", "serve_http"]
 
@@ -66,6 +72,30 @@ class BearerGate:
         await self.app(scope, receive, send)
 
 
+class _Uvicorn(uvicorn.Server):
+    """uvicorn's server, except that a stop by SIGINT or SIGTERM ends :meth:`serve` and is not
+    raised again after it (uvicorn's way), so the command ends with its own exit code."""
+
+    stopped_by_signal = False
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach only the main thread: its own handlers stay
+            return
+        stops = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in stops}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stopped_by_signal = True
+        super().handle_exit(sig, frame)
+
+
 def endpoint_url(host: str, port: int) -> str:
     """The endpoint's URL as a client writes it."""
     shown = f"[{host}]" if ":" in host else host
@@ -87,9 +117,25 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _loopback_only(host: str) -> TransportSecuritySettings | None:
+    """On a loopback address, only loopback Host and Origin headers (the SDK does this for
+    127.0.0.1, localhost and ::1 by itself; here for every loopback address alike)."""
+    if not is_loopback_host(host):
+        return None
+    shown = f"[{host}]" if ":" in host else host
+    hosts = [f"{shown}:*", "127.0.0.1:*", "localhost:*", "[::1]:*"]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=hosts,
+        allowed_origins=[f"http://{h}" for h in hosts],
+    )
+
+
 def app_for(server: MCPServer[Any], *, host: str, token: str | None) -> ASGIApp:
     """The streamable HTTP app of ``server``, gated when there is a token."""
-    app: ASGIApp = server.streamable_http_app(streamable_http_path=MCP_PATH, host=host)
+    app: ASGIApp = server.streamable_http_app(
+        streamable_http_path=MCP_PATH, host=host, transport_security=_loopback_only(host)
+    )
     return BearerGate(app, token) if token else app
 
 
@@ -104,8 +150,9 @@ async def serve_http(
     port: int,
     token: str | None,
     announce: Callable[[str], None] = _announce,
-) -> None:
-    """Serve MCP over streamable HTTP on ``host:port`` until stopped (SIGINT or SIGTERM).
+) -> bool:
+    """Serve MCP over streamable HTTP on ``host:port`` until stopped (SIGINT or SIGTERM);
+    whether a signal stopped it.
 
     ``announce`` is told the endpoint's URL once the port is bound (the port chosen when
     ``port`` is 0). Raises :class:`OSError` when the address cannot be bound.
@@ -119,6 +166,8 @@ async def serve_http(
         timeout_graceful_shutdown=GRACEFUL_STOP_S,
         server_header=False,
     )
+    server = _Uvicorn(config)
     async with door:
         announce(endpoint_url(host, bound_port))
-        await uvicorn.Server(config).serve(sockets=[sock])
+        await server.serve(sockets=[sock])
+    return server.stopped_by_signal

@@ -3,6 +3,8 @@ for every request without it, and one plain line when something is missing."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +125,28 @@ def test_a_whole_run_never_loads_the_sdk(server_env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     assert '"event": "success"' in done.stdout
     assert done.stderr.strip().endswith("SDK NOT LOADED")
+
+
+async def test_on_loopback_a_foreign_host_header_is_refused(
+    server_env: dict[str, str], tmp_path: Path
+) -> None:
+    async with (
+        http_server(server_env, tmp_path) as (url, _, _),
+        httpx.AsyncClient(timeout=30) as plain,
+    ):
+        # What a web page that rebinds its own name to 127.0.0.1 would send.
+        foreign = await plain.post(
+            url, json=INITIALIZE, headers={**ACCEPT, "Host": "attacker.example"}
+        )
+        local = await plain.post(url, json=INITIALIZE, headers=ACCEPT)
+    assert foreign.status_code in (403, 421)
+    assert local.status_code == 200
+
+
+async def test_a_stopped_http_server_ends_as_interrupted(
+    server_env: dict[str, str], tmp_path: Path
+) -> None:
+    async with http_server(server_env, tmp_path) as (_, proc, stderr_path):
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(proc.wait, 15)
+    assert code == 130, stderr_path.read_text("utf-8")[-2000:]
