@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from skill.sim import SimServer
 from tests.conftest import SimEnv
 from tests.mcp.mcpkit import connect, mcp_env, texts
@@ -134,3 +136,27 @@ async def test_get_last_image_with_nothing_to_fetch_says_so(
     assert result.structured_content["reason"] == "bad_request"
     assert "no unfinished picture" in texts(result)[0]
     assert fast_sim_server.sim.stats()["creates"] == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs the follow-ups of issue 13 in skill.flow.message.answer: until then "
+    '"好的" is drawn as a new picture. Remove this mark when they land.',
+)
+async def test_yes_after_a_failure_makes_the_retry_that_was_offered(
+    server_env: dict[str, str], fast_sim_server: SimServer, tmp_path: Path
+) -> None:
+    chat = {"chat_id": "c-retry", "user_id": "u-retry"}
+    fast_sim_server.sim.inject("resource_failed")
+    async with connect("stdio", server_env, tmp_path) as link:
+        failed = await link.call("generate_image", {"request": "画一只猫", **chat})
+        assert failed.is_error
+        assert failed.structured_content is not None
+        offered = failed.structured_content["alternatives"][0]["model"]
+        retried = await link.call("generate_image", {"request": "好的", **chat})
+    assert not retried.is_error, texts(retried)
+    assert retried.structured_content is not None
+    assert retried.structured_content["model"] == offered
+    _, second = create_bodies(fast_sim_server)
+    assert second["parameters"][0]["parameters"]["prompt"] == "一只猫"
+    assert second["parameters"][0]["model_id"] == "gemini-3-pro-image"
