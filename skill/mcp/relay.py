@@ -50,7 +50,8 @@ class Reporter:
     def __init__(self, send: ProgressSend | None) -> None:
         self._send = send
         self._last: float | None = None
-        #: How many notifications went out (for tests and the benchmark).
+        #: How many notifications were handed to the SDK (which sends them only to a client
+        #: that asked for progress with a token).
         self.sent = 0
 
     async def tell(self, at: float, text: str | None) -> None:

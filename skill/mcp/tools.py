@@ -80,8 +80,9 @@ ImagesArg = Annotated[
     list[str] | None,
     _nullable({"type": "array", "items": {"type": "string"}, "maxItems": catalog.MAX_INPUT_IMAGES}),
     Field(
-        description="Pictures to edit or draw from: local file paths (PNG, JPEG or WebP) or "
-        f"https URLs, at most {catalog.MAX_INPUT_IMAGES}."
+        description="Pictures to edit or draw from: paths of PNG, JPEG or WebP files on the "
+        "machine the server runs on (absolute paths; a relative one is taken from the server's "
+        f"working folder) or https URLs, at most {catalog.MAX_INPUT_IMAGES}."
     ),
 ]
 ChatArg = Annotated[
