@@ -10,19 +10,25 @@ front door builds its acknowledgement here; ``run`` prints it at once and tells
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skill import catalog
 from skill.events import Reply
-from skill.intent import NOTICE_IMAGE_REQUIRED, Intent, parse
+from skill.intent import (
+    NOTICE_IMAGE_REQUIRED,
+    NOTICE_SIZE_CAPPED,
+    NOTICE_UNSUPPORTED_MODEL,
+    Intent,
+    parse,
+)
 from skill.render import Ack, Lang, Renderer, lang_of
 
 if TYPE_CHECKING:
     from skill.store.prefs import PreferenceStore
 
-__all__ = ["Acknowledgement", "Request", "acknowledge", "missing_input"]
+__all__ = ["Acknowledgement", "Request", "acknowledge", "missing_input", "with_choices"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,12 @@ class Request:
     timeout_s: float | None = None
     poll_interval_s: float | None = None
     out_dir: Path | None = None
+    #: Choices made apart from the words (an MCP tool call's fields): each one given wins over
+    #: what the words say. A catalog model id, a size ("4K") and a ratio ("16:9"); they are
+    #: checked against the live product list exactly as the words' own choices are.
+    model_id: str | None = None
+    size: str | None = None
+    aspect_ratio: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,7 @@ def acknowledge(
     the model for next time with nothing to draw (the only first reply that writes a file).
     It may give ``None`` (a store that is not files): the choice is then not kept here.
     """
-    intent = parse(request.text, request.images)
+    intent = with_choices(parse(request.text, request.images), request)
     lang = lang_of(request.lang if request.lang in ("zh", "en") else intent.language)
     missing = missing_input(intent)
     remembered, forgot = (None, False)
@@ -95,6 +107,37 @@ def acknowledge(
     )
     reply = Reply("ack", text=renderer.render(ack, lang), lang=lang)
     return Acknowledgement(intent=intent, lang=lang, message=ack, reply=reply)
+
+
+def with_choices(intent: Intent, request: Request) -> Intent:
+    """``intent`` with the request's own choices (model, size, ratio) in place of the words'.
+
+    A model chosen this way is for this picture only: it never becomes the saved choice, even
+    when the words also say "from now on" about another model. What the words' own choice
+    would have noted (8K capped to 4K, a model that is not Nano Banana) is dropped with it.
+    """
+    if request.model_id is None and request.size is None and request.aspect_ratio is None:
+        return intent
+    notices = intent.notices
+    model_id, preference, unsupported = intent.model_id, intent.preference, intent.unsupported_model
+    if request.model_id is not None:
+        if preference == "save" and model_id != request.model_id:
+            preference = None
+        model_id, unsupported = request.model_id, None
+        notices = tuple(n for n in notices if n != NOTICE_UNSUPPORTED_MODEL)
+    if request.size is not None:
+        notices = tuple(n for n in notices if n != NOTICE_SIZE_CAPPED)
+    return replace(
+        intent,
+        model_id=model_id,
+        size=request.size if request.size is not None else intent.size,
+        aspect_ratio=(
+            request.aspect_ratio if request.aspect_ratio is not None else intent.aspect_ratio
+        ),
+        preference=preference,
+        notices=notices,
+        unsupported_model=unsupported,
+    )
 
 
 def _remember_only(intent: Intent, user: str, prefs: PreferenceStore) -> tuple[str | None, bool]:

@@ -168,6 +168,15 @@ class ImaClient:
                 return cached
             return await self._fetch_list(category)
 
+    def last_product_list(self, category: str) -> tuple[float, list[ProductNode]] | None:
+        """The product tree of a category as this client last read it, and its age in seconds
+        on the client's clock, however old; ``None`` before the first read. No network: for
+        answers that must cost nothing (the MCP server's ``understand_request``)."""
+        cached = self._lists.get(category)
+        if cached is None:
+            return None
+        return max(0.0, self._clock.now() - cached[0]), cached[1]
+
     def _fresh_list(self, category: str) -> list[ProductNode] | None:
         cached = self._lists.get(category)
         if cached is not None and self._clock.now() - cached[0] < catalog.PRODUCT_LIST_TTL_S:

@@ -179,6 +179,7 @@ UsageProblem = Literal[
     "extra_params_object",
     "images_need_i2i",
     "i2i_needs_images",
+    "mcp_token_required",
 ]
 
 

@@ -31,6 +31,7 @@ NOT_BEFORE_ACK = {
     "skill.ima": "the IMA client: it comes with httpx and pydantic",
     "asyncio": "stdout's first reply is written before the event loop exists",
     "babel": "numbers and lists are formatted later; the acknowledgement has neither",
+    "mcp": "the MCP SDK: only the mcp command needs it",
 }
 #: A chat channel sends from the event loop, over httpx: only these must still wait.
 NOT_BEFORE_CHAT_ACK = ("pydantic", "skill.ima")
