@@ -9,9 +9,16 @@ stand in without the conversation changing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from skill.job import Job
+
+
+class StoreUnavailable(OSError):
+    """The store cannot be reached right now (a networked backend is down or too slow):
+    nothing was read or written. An ``OSError``, so code that carries on without the store
+    does; a bot tells the person the service is busy instead of starting anything."""
 
 
 class Lease(Protocol):
@@ -70,6 +77,22 @@ class Store(Protocol):
     async def first_time(self, key: str, ttl_s: float) -> bool:
         """True the first time ``key`` is seen within ``ttl_s`` seconds (deduplication of
         redelivered events), False every later time."""
+        ...
+
+    async def tally(self, key: str, amount: int, *, limit: int | None, ttl_s: float) -> int | None:
+        """Add ``amount`` (may be negative) to the counter ``key`` unless the total would go
+        over ``limit``, atomically across processes; the new total, or ``None`` when it would
+        go over (nothing added). A counter starts at 0 and is forgotten ``ttl_s`` seconds after
+        it was first added to (a daily credit budget)."""
+        ...
+
+    async def put_note(self, key: str, note: Mapping[str, str], ttl_s: float) -> None:
+        """Keep a small record under ``key`` for ``ttl_s`` seconds, replacing any before it
+        (where a bot shows a conversation, so another process can go on with it)."""
+        ...
+
+    async def note(self, key: str) -> dict[str, str] | None:
+        """The record kept under ``key``, if it is still kept."""
         ...
 
     async def aclose(self) -> None:
