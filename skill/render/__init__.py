@@ -28,6 +28,7 @@ from skill.render.messages import (
     Notice,
     NoticeKind,
     Progress,
+    Queued,
     ResumeFound,
     ResumeNothing,
     Stage,
@@ -57,6 +58,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "Progress",
+    "Queued",
     "Renderer",
     "ResumeFound",
     "ResumeNothing",
@@ -81,6 +83,7 @@ _FALLBACK_KIND: dict[MessageKind, MessageKind] = {
     "resume_interrupted": "failure",
     "hint": "failure",
     "usage": "failure",
+    "queued": "progress",
 }
 
 

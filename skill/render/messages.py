@@ -185,6 +185,13 @@ class Hint:
     image_problem: str | None = None
 
 
+@dataclass(frozen=True)
+class Queued:
+    """A bot's message waits for its turn: ``place`` 1 is next (others are being served)."""
+
+    place: int
+
+
 UsageProblem = Literal[
     "endpoint_refused",
     "text_env_unset",
@@ -222,6 +229,7 @@ Message = (
     | Interrupted
     | Hint
     | Usage
+    | Queued
 )
 MessageKind = Literal[
     "ack",
@@ -237,6 +245,7 @@ MessageKind = Literal[
     "resume_interrupted",
     "hint",
     "usage",
+    "queued",
 ]
 
 
@@ -274,5 +283,7 @@ def kind_of(message: Message) -> MessageKind:
             return "hint"
         case Usage():
             return "usage"
+        case Queued():
+            return "queued"
         case _:
             assert_never(message)
