@@ -3,8 +3,9 @@
 Preferences (the model a person chose), the task journal (every job, before its create is
 sent), and what later issues add beside them (the follow-up memory, deduplication, a lock per
 chat and person) all go through a store. Files under ``~/.openclaw`` are the default backend
-(:class:`skill.store.files.FileStore`); every method is async so that a networked backend can
-stand in without the conversation changing.
+(:class:`skill.store.files.FileStore`); every method is async so that a networked backend
+(:class:`skill.store.redis_store.RedisStore`, ``IMA_STORE_URL``) stands in without the
+conversation changing. :func:`skill.store.open_store` chooses.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ class Lease(Protocol):
 
 
 class Store(Protocol):
-    """Preferences and jobs, for one process. Every method may raise ``OSError`` (or the
-    backend's own connection error, a subclass of it): callers that can carry on without the
-    store log it and do."""
+    """Preferences and jobs, for one process. Every method may raise ``OSError``
+    (:class:`StoreUnavailable` when a networked backend is out of reach): callers that can
+    carry on without the store log it and do."""
 
     async def saved_model(self, user_id: str, task_type: str) -> str | None:
         """The model id ``user_id`` chose for ``task_type``, if any."""

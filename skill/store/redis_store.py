@@ -31,7 +31,6 @@ Redis unreachable (or answering errors): every operation raises
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -55,6 +54,7 @@ from skill.logs import redact, register_secret
 from skill.store.base import StoreUnavailable
 from skill.store.journal import JOURNAL_RETENTION_DAYS, stored_form, stored_id
 from skill.store.prefs import Preference
+from skill.store.redis_lease import RedisLease, ms
 
 __all__ = ["DEFAULT_PREFIX", "LEASE_TTL_S", "RedisStore", "StoreURLRefused", "check_store_url"]
 
@@ -78,19 +78,7 @@ FINISHED_TTL_S = JOURNAL_RETENTION_DAYS * 24 * 3600.0
 _PLAIN_PART = re.compile(r"[A-Za-z0-9_.@:-]{1,128}")
 SCHEMES = frozenset({"redis", "rediss", "unix"})
 
-# Lua, so that each is one atomic step however many replicas run it.
-_REFRESH = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
+# Lua, so that each is one atomic step however many replicas run it (the claim's: redis_lease).
 _TALLY = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local amount = tonumber(ARGV[1])
@@ -156,10 +144,6 @@ def _str(value: object) -> str | None:
     return str(value)
 
 
-def _ms(seconds: float) -> int:
-    return max(1, round(seconds * 1000))
-
-
 def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
@@ -176,52 +160,6 @@ def _created_score(job: Job) -> float:
                 moment = moment.replace(tzinfo=timezone.utc)
             return moment.timestamp()
     return datetime.now(timezone.utc).timestamp()
-
-
-class _RedisLease:
-    """A claim held in Redis under a random token, refreshed in the background until released.
-
-    Only the holder's token can refresh or release it, so a claim that expired and was taken
-    by another replica is never released by the first one.
-    """
-
-    def __init__(self, store: RedisStore, key: str, token: str, ttl_s: float) -> None:
-        self._store = store
-        self._key = key
-        self._token = token
-        self._ttl_s = ttl_s
-        self._released = False
-        #: Set when the claim was found gone (expired while the store was out of reach).
-        self.lost = False
-        self._refresher = asyncio.create_task(self._refresh_until_released())
-
-    async def _refresh_until_released(self) -> None:
-        while True:
-            await asyncio.sleep(self._ttl_s / 3)
-            try:
-                kept = await self._store._run_script(
-                    _REFRESH, [self._key], [self._token, _ms(self._ttl_s)]
-                )
-            except StoreUnavailable:
-                log.warning("could not refresh a claim; it expires unless the store comes back")
-                continue
-            if not kept:
-                self.lost = True
-                log.warning("a claim expired before it was released")
-                return
-
-    async def release(self) -> None:
-        """Let go (idempotent). A store out of reach is logged: the claim then expires."""
-        if self._released:
-            return
-        self._released = True
-        self._refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._refresher
-        try:
-            await self._store._run_script(_RELEASE, [self._key], [self._token])
-        except StoreUnavailable:
-            log.warning("could not release a claim; it expires within %.0f s", self._ttl_s)
 
 
 class RedisStore:
@@ -279,7 +217,7 @@ class RedisStore:
         aside = self._k("aside", key.removeprefix(self.prefix), _stamp())
         log.warning("set aside %s: %s", key, why)
         with contextlib.suppress(StoreUnavailable):
-            await self._run_script(_SET_ASIDE, [key, aside], [raw, _ms(ASIDE_TTL_S)])
+            await self._run_script(_SET_ASIDE, [key, aside], [raw, ms(ASIDE_TTL_S)])
 
     async def _load_job(self, key: str, raw: str | None) -> Job | None:
         if raw is None:
@@ -359,7 +297,7 @@ class RedisStore:
                 for pending in pending_keys:
                     pipe.zrem(pending, job_id)
                 for key in (job_key, *task_keys):
-                    pipe.pexpire(key, _ms(FINISHED_TTL_S))
+                    pipe.pexpire(key, ms(FINISHED_TTL_S))
             if previous is not None and previous != job_id:  # re-keyed by its first task
                 pipe.delete(self._k("job", _part(previous)))
                 for pending in pending_keys:
@@ -421,7 +359,7 @@ class RedisStore:
         body = {"at": datetime.now(timezone.utc).isoformat(), "job": safe.model_dump(mode="json")}
         key = self._k("memory", _pair(request.chat_id, request.user_id))
         async with self._guard():
-            await self._redis.set(key, json.dumps(body), px=_ms(catalog.FOLLOWUP_MEMORY_S))
+            await self._redis.set(key, json.dumps(body), px=ms(catalog.FOLLOWUP_MEMORY_S))
 
     async def last_job(self, chat_id: str, user_id: str) -> Job | None:
         key = self._k("memory", _pair(chat_id, user_id))
@@ -446,31 +384,29 @@ class RedisStore:
         return job
 
     # --- claims, seen events, counters, notes -----------------------------------------------
-    async def hold(self, chat_id: str, user_id: str) -> _RedisLease | None:
+    async def hold(self, chat_id: str, user_id: str) -> RedisLease | None:
         key = self._k("hold", _pair(chat_id, user_id))
         token = secrets.token_hex(16)
         async with self._guard():
-            taken = await self._redis.set(key, token, nx=True, px=_ms(self.lease_ttl_s))
+            taken = await self._redis.set(key, token, nx=True, px=ms(self.lease_ttl_s))
         if not taken:
             return None
-        return _RedisLease(self, key, token, self.lease_ttl_s)
+        return RedisLease(self._run_script, key, token, self.lease_ttl_s)
 
     async def first_time(self, key: str, ttl_s: float) -> bool:
         async with self._guard():
             return bool(
-                await self._redis.set(self._k("seen", _part(key)), "1", nx=True, px=_ms(ttl_s))
+                await self._redis.set(self._k("seen", _part(key)), "1", nx=True, px=ms(ttl_s))
             )
 
     async def tally(self, key: str, amount: int, *, limit: int | None, ttl_s: float) -> int | None:
-        args = [amount, "" if limit is None else limit, _ms(ttl_s)]
+        args = [amount, "" if limit is None else limit, ms(ttl_s)]
         total = await self._run_script(_TALLY, [self._k("tally", _part(key))], args)
         return None if total is None else int(total)
 
     async def put_note(self, key: str, note: Mapping[str, str], ttl_s: float) -> None:
         async with self._guard():
-            await self._redis.set(
-                self._k("note", _part(key)), json.dumps(dict(note)), px=_ms(ttl_s)
-            )
+            await self._redis.set(self._k("note", _part(key)), json.dumps(dict(note)), px=ms(ttl_s))
 
     async def note(self, key: str) -> dict[str, str] | None:
         async with self._guard():
