@@ -161,10 +161,7 @@ REASONS: Mapping[Reason, ReasonInfo] = MappingProxyType(
             N_("Only Nano Banana models are available here"), exit_code=EXIT_USAGE
         ),
         _R.UNCONFIRMED: ReasonInfo(
-            N_(
-                "The connection dropped right after your request was sent, so I couldn't "
-                "confirm that your picture was started"
-            ),
+            N_("The connection dropped right after your request was sent"),
             advice=N_(
                 "It may already be on its way and credits may have been used, so I haven't "
                 "sent it again. Please check your IMA account before asking for it again."
@@ -193,14 +190,6 @@ def reason_info(reason: Reason | str) -> ReasonInfo:
         return REASONS[Reason(reason)]
     except ValueError:
         return REASONS[Reason.UNKNOWN]
-
-
-def as_reason(value: Reason | str | None) -> Reason:
-    """``value`` as a :class:`Reason`; anything that is not one is ``unknown``."""
-    try:
-        return Reason(value) if value is not None else Reason.UNKNOWN
-    except ValueError:
-        return Reason.UNKNOWN
 
 
 def exit_code_for(reason: Reason | str, *, refused: bool = False) -> int:

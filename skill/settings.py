@@ -72,6 +72,11 @@ class Endpoints:
     im_base_url: str
 
     @property
+    def uses_tls(self) -> bool:
+        """Either endpoint is https."""
+        return any(urlsplit(u).scheme == "https" for u in (self.base_url, self.im_base_url))
+
+    @property
     def is_loopback(self) -> bool:
         return all(
             is_loopback_host(urlsplit(u).hostname or "") for u in (self.base_url, self.im_base_url)

@@ -51,7 +51,7 @@ from skill.ima import (
     validate_inputs,
 )
 from skill.intent import NOTICE_IMAGE_REQUIRED, NOTICE_SIZE_CAPPED
-from skill.job import DELIVERED, FAILED, Job, resolve, utc_stamp
+from skill.job import DELIVERED, FAILED, Job, parse_stamp, resolve, utc_stamp
 from skill.reasons import Reason, exit_code_for
 from skill.render import (
     Ack,
@@ -523,7 +523,7 @@ class Follow:
 
     def _waited_so_far(self) -> float:
         """Seconds, on the conversation's clock, since the create was sent (0 if unknown)."""
-        created = _parse_time(self.job.created_at)
+        created = parse_stamp(self.job.created_at)
         if created is None:
             return 0.0
         real = max(0.0, (datetime.now(timezone.utc) - created).total_seconds())
@@ -640,16 +640,6 @@ class Follow:
             may_still_arrive=may_arrive,
             not_started=refused,
         )
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _plain_ack(job: Job) -> Ack:

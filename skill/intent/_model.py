@@ -80,7 +80,7 @@ class Intent:
     unsupported_model: str | None
 
     def to_json(self) -> dict[str, object]:
-        """The ``parse --json`` object of DESIGN.md: exactly these keys, in this order."""
+        """The ``parse --json`` object of docs/contracts.md: exactly these keys, in this order."""
         return {
             "task_type": self.task_type,
             "model_id": self.model_id,

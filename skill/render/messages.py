@@ -8,29 +8,12 @@ template renders fails the type check).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn
 
-from skill.reasons import Reason
+from skill.render._ack import Ack
 
-Lang = Literal["zh", "en"]
-
-
-@dataclass(frozen=True)
-class Ack:
-    """Step 0: the short first reply."""
-
-    emoji: str
-    subject: str | None = None
-    task_type: str = "text_to_image"
-    aspect_ratio: str | None = None
-    size: str | None = None
-    #: "prompt" or "image" when the person must still say what to draw or send the picture:
-    #: then the acknowledgement promises nothing yet.
-    missing: str | None = None
-    #: A message that only sets the model for next time ("以后都用 Pro"): the model now
-    #: remembered, or ``forgot`` when the saved choice was dropped ("用默认的").
-    remembered: str | None = None
-    forgot: bool = False
+if TYPE_CHECKING:
+    from skill.reasons import Reason
 
 
 @dataclass(frozen=True)

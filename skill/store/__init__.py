@@ -9,9 +9,10 @@ The names load on first use: ``run``'s acknowledgement may write a preference
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from skill._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from skill.store.base import Lease, Store, StoreUnavailable
@@ -41,13 +42,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'skill.store' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # once loaded, a plain module attribute
-    return value
+__getattr__ = lazy_getattr(__name__, _HOMES, globals())
 
 
 def open_store(env: Mapping[str, str] | None = None) -> Store:

@@ -53,7 +53,7 @@ from skill.atomic import (
     parse_json,
     write_json_atomic,
 )
-from skill.job import PENDING, Job
+from skill.job import PENDING, Job, parse_stamp
 from skill.logs import redact
 
 __all__ = [
@@ -133,16 +133,6 @@ def _is_task_file(name: str) -> bool:
     return name.endswith(TASK_SUFFIX) and not name.startswith(".")
 
 
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def _unlink(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
@@ -184,7 +174,7 @@ class TaskJournal:
                 write_json_atomic(self._pending / name, body)
                 _unlink(self._finished / name)  # a job recorded again starts over
             else:
-                moment = _parse_time(stored.finished_at) or self._now()
+                moment = parse_stamp(stored.finished_at) or self._now()
                 write_json_atomic(self._finished / name, body, mtime=moment.timestamp())
                 _unlink(self._pending / name)
             if previous is not None and previous != job_id:  # re-keyed by its first task
@@ -227,7 +217,7 @@ class TaskJournal:
             for job in self._scan(self._pending, skip_finished=True)
             if job.status == PENDING and (user_id is None or job.request.user_id == user_id)
         ]
-        found.sort(key=lambda j: _parse_time(j.created_at) or _EPOCH, reverse=True)
+        found.sort(key=lambda j: parse_stamp(j.created_at) or _EPOCH, reverse=True)
         return found
 
     # -- files ---------------------------------------------------------------------------------
@@ -306,7 +296,7 @@ class TaskJournal:
             job = self._load(Path(item.path), held=True)
             if job is None or job.status == PENDING:
                 continue
-            moment = _parse_time(job.finished_at) or _parse_time(job.created_at)
+            moment = parse_stamp(job.finished_at) or parse_stamp(job.created_at)
             if moment is not None and moment < cutoff:
                 _unlink(Path(item.path))
                 removed += 1

@@ -51,10 +51,14 @@ def probe(env: dict[str, str], where: str, *args: str, tmp: Path) -> tuple[Any, 
     return json.loads(record.read_text(encoding="utf-8")), proc.stdout, proc.returncode
 
 
+#: The stand-in for httpx's command line that the skill puts in place of the real one
+#: (skill/_lazy_httpx_cli.py): a name in sys.modules, no httpx code.
+STAND_INS = {"httpx._main"}
+
+
 def loaded(modules: list[str], names: Any) -> list[str]:
-    return [
-        name for name in names if name in modules or any(m.startswith(f"{name}.") for m in modules)
-    ]
+    real = [m for m in modules if m not in STAND_INS]
+    return [name for name in names if name in real or any(m.startswith(f"{name}.") for m in real)]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "text"])
@@ -147,3 +151,17 @@ def test_a_stop_right_after_the_early_ack_still_gets_its_last_message(
     kinds = [json.loads(line)["event"] for line in (first + rest).decode().splitlines()]
     assert (proc.returncode, kinds) == (130, ["ack", "failure", "done"]), err.decode()[-2000:]
     assert fast_sim_server.sim.stats()["creates"] == 0
+
+
+def test_an_acknowledgement_seen_before_needs_no_template_engine(
+    fast_sim_server: SimServer, sim_env: SimEnv, tmp_path: Path
+) -> None:
+    env = sim_env(fast_sim_server)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the memo is written like bytecode is
+    first, _, code = probe(env, "stdout", "run", "画一只猫", "--format", "jsonl", tmp=tmp_path)
+    assert code == 0
+    assert loaded(first["modules"], ["jinja2"]) == ["jinja2"]  # new: rendered from its template
+    again, _, code = probe(env, "stdout", "run", "画一只猫", "--format", "jsonl", tmp=tmp_path)
+    assert code == 0
+    assert loaded(again["modules"], ["jinja2", "babel"]) == []
+    assert again["first"] == first["first"]  # the same words, read back
