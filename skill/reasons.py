@@ -61,6 +61,11 @@ class Reason(StrEnum):
     #: The create was sent but its answer was lost: the picture may be on its way and the
     #: credits may be spent, and nothing can look the task up, so nothing is retried.
     UNCONFIRMED = "unconfirmed"
+    #: A bot's daily credit budget (of the person, or of the chat) would be exceeded: nothing
+    #: was created.
+    BUDGET_REACHED = "budget_reached"
+    #: A bot's shared store is out of reach: nothing was created, and it may be asked again.
+    SERVICE_BUSY = "service_busy"
     UNKNOWN = "unknown"
 
 
@@ -161,6 +166,15 @@ REASONS: Mapping[Reason, ReasonInfo] = MappingProxyType(
                 "It may already be on its way and credits may have been used, so I haven't "
                 "sent it again. Please check your IMA account before asking for it again."
             ),
+        ),
+        _R.BUDGET_REACHED: ReasonInfo(
+            N_("Today's picture budget here has been used up"),
+            advice=N_("It starts again tomorrow."),
+        ),
+        _R.SERVICE_BUSY: ReasonInfo(
+            N_("The service is busy right now, so nothing was started"),
+            retryable=True,
+            advice=N_("Please send your message again in a moment."),
         ),
         _R.UNKNOWN: ReasonInfo(
             N_("Image generation encountered an issue, please try again or use another model"),

@@ -70,14 +70,27 @@ from skill.render import (
     Success,
     lang_of,
 )
-from skill.store import Store
+from skill.store import Store, StoreUnavailable
 
 log = logging.getLogger("skill.flow")
 
-__all__ = ["Downloader", "Follow", "Options", "Outcome", "Services", "follow", "nothing_to_resume"]
+__all__ = [
+    "Admit",
+    "Downloader",
+    "Follow",
+    "Options",
+    "Outcome",
+    "Services",
+    "follow",
+    "nothing_to_resume",
+]
 
 #: ``downloader(url, out_dir, stem) -> saved path``
 Downloader = Callable[[str, Path, str], Awaitable[Path]]
+#: ``admit(job) -> None | reason``: sees a new job once it is priced (its plan set), just
+#: before it is written down and created; a reason refuses it and nothing is created (a bot's
+#: daily budget). Resumed jobs never pass through it: they create nothing.
+Admit = Callable[[Job], Awaitable["Reason | None"]]
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,8 @@ class Services:
     store: Store
     renderer: Renderer = field(default_factory=Renderer)
     downloader: Downloader = download_image
+    #: Asked before each create (see :data:`Admit`); ``None``: every job is admitted.
+    admit: Admit | None = None
 
 
 @dataclass
@@ -129,12 +144,16 @@ class Outcome:
 
 
 class _Refusal(Exception):
-    """Stop before anything is created: say ``message`` as the failure, with ``reason``."""
+    """Stop before anything is created: say ``message`` as the failure, with ``reason``.
 
-    def __init__(self, message: Message, reason: Reason) -> None:
+    ``bad_input``: the request itself cannot be made (exit code 2); otherwise it was turned
+    away for now (a budget, a store out of reach) and exits as its reason says."""
+
+    def __init__(self, message: Message, reason: Reason, *, bad_input: bool = True) -> None:
         super().__init__(reason.value)
         self.message = message
         self.reason = reason
+        self.bad_input = bad_input
 
 
 class Follow:
@@ -228,12 +247,30 @@ class Follow:
         self.outcome.reason = reason
         return Reply("failure", text=self._text(message), reason=reason)
 
-    async def _record(self) -> None:
-        """Write the job down; a store that cannot be written never stops the job."""
+    async def _record(self, *, strict: bool = False) -> None:
+        """Write the job down; a store that cannot be written never stops the job (except,
+        with ``strict``, a shared store out of reach: :class:`StoreUnavailable` is raised)."""
         try:
             self.job = await self._services.store.record(self.job)
+        except StoreUnavailable:
+            if strict:
+                raise
+            log.warning("could not record job %s: the store is unavailable", self.job.job_id)
         except OSError:
             log.warning("could not record job %s", self.job.job_id, exc_info=True)
+
+    async def _admit(self) -> None:
+        """Ask the front door's :data:`Admit` (a budget) whether this priced job may be made."""
+        admit = self._services.admit
+        if admit is None:
+            return
+        try:
+            refused = await admit(self.job)
+        except StoreUnavailable:
+            refused = Reason.SERVICE_BUSY
+        if refused is not None:
+            log.info("job not admitted: %s", refused)
+            raise _Refusal(Failure(refused, not_started=True), refused, bad_input=False)
 
     async def _finish(self, status: str, reason: Reason | None = None) -> None:
         update: dict[str, object] = {"status": status, "finished_at": utc_stamp()}
@@ -258,7 +295,7 @@ class Follow:
             async for reply in self._new():
                 yield reply
         except _Refusal as refusal:
-            self.outcome.refused = True
+            self.outcome.refused = refusal.bad_input
             failure = self._failure(refusal.message, refusal.reason)
         except ImaError as exc:
             log.warning("generation failed (%s): %s", exc.reason, exc)
@@ -298,11 +335,19 @@ class Follow:
         if request.input_images:
             self._move(State.UPLOADING)
             urls = await client.prepare_inputs(list(request.input_images))
+        await self._admit()
         self._move(State.CREATING)
         # Written down before the create leaves: if its answer is lost, the journal still says
         # that a create was sent, and nothing ever sends it again.
         self.job = self.job.model_copy(update={"created_at": utc_stamp()})
-        await self._record()
+        try:
+            await self._record(strict=True)
+        except StoreUnavailable:
+            # A shared store out of reach: another replica could not finish this job if this
+            # one died, and a redelivered event could not be recognised. Nothing is created.
+            log.warning("the store is unavailable: job %s not created", self.job.job_id)
+            busy = Failure(Reason.SERVICE_BUSY, not_started=True)
+            raise _Refusal(busy, Reason.SERVICE_BUSY, bad_input=False) from None
         task_id = await client.create(plan, request.prompt, input_urls=urls)
         self.job = self.job.model_copy(update={"task_ids": [task_id]})
         await self._record()

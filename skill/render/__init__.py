@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         Notice,
         NoticeKind,
         Progress,
+        Queued,
         ResumeFound,
         ResumeNothing,
         Stage,
@@ -61,6 +62,7 @@ _MESSAGES = (
     "Notice",
     "NoticeKind",
     "Progress",
+    "Queued",
     "ResumeFound",
     "ResumeNothing",
     "Stage",
@@ -88,6 +90,7 @@ __all__ = [
     "Notice",
     "NoticeKind",
     "Progress",
+    "Queued",
     "Renderer",
     "ResumeFound",
     "ResumeNothing",
@@ -176,6 +179,7 @@ _FALLBACK_KIND: dict[str, MessageKind] = {
     "resume_interrupted": "failure",
     "hint": "failure",
     "usage": "failure",
+    "queued": "progress",
 }
 
 

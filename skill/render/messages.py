@@ -168,6 +168,13 @@ class Hint:
     image_problem: str | None = None
 
 
+@dataclass(frozen=True)
+class Queued:
+    """A bot's message waits for its turn: ``place`` 1 is next (others are being served)."""
+
+    place: int
+
+
 UsageProblem = Literal[
     "endpoint_refused",
     "text_env_unset",
@@ -206,6 +213,7 @@ Message = (
     | Interrupted
     | Hint
     | Usage
+    | Queued
 )
 MessageKind = Literal[
     "ack",
@@ -221,6 +229,7 @@ MessageKind = Literal[
     "resume_interrupted",
     "hint",
     "usage",
+    "queued",
 ]
 
 
@@ -258,5 +267,7 @@ def kind_of(message: Message) -> MessageKind:
             return "hint"
         case Usage():
             return "usage"
+        case Queued():
+            return "queued"
         case _:
             assert_never(message)

@@ -61,6 +61,8 @@ __all__ = [
     "PRUNE_INTERVAL",
     "TaskJournal",
     "new_job_id",
+    "stored_form",
+    "stored_id",
     "task_file_name",
 ]
 
@@ -97,6 +99,24 @@ JOB_ID_PREFIX = "job-"
 def new_job_id() -> str:
     """A fresh job id: ``job-`` and 20 hex digits (a plain file name)."""
     return JOB_ID_PREFIX + secrets.token_hex(JOB_ID_BYTES)
+
+
+def stored_id(job: Job) -> str:
+    """The id a job is kept under: its own, a new ``job-...`` one the first time, and its first
+    task's id once it has one (every backend keys jobs the same way)."""
+    previous = job.job_id
+    if job.task_ids and (previous is None or previous.startswith(JOB_ID_PREFIX)):
+        return job.task_ids[0]
+    return previous or new_job_id()
+
+
+def stored_form(job: Job, job_id: str) -> Job:
+    """``job`` as a store keeps it: under ``job_id`` (:func:`stored_id`), every text a caller
+    supplied through :func:`skill.logs.redact`, and validated, so nothing is kept that could
+    not be read back."""
+    return Job.model_validate(
+        job.redacted(redact).model_copy(update={"job_id": job_id}).model_dump(mode="json")
+    )
 
 
 def task_file_name(job_id: str) -> str:
@@ -145,13 +165,8 @@ class TaskJournal:
         before it is written: nothing reaches the disk that could not be read back.
         """
         previous = job.job_id
-        if job.task_ids and (previous is None or previous.startswith(JOB_ID_PREFIX)):
-            job_id = job.task_ids[0]
-        else:
-            job_id = previous or new_job_id()
-        stored = Job.model_validate(
-            job.redacted(redact).model_copy(update={"job_id": job_id}).model_dump(mode="json")
-        )
+        job_id = stored_id(job)
+        stored = stored_form(job, job_id)
         name = task_file_name(job_id)
         body = stored.model_dump(mode="json")
         with exclusive_lock(self.path):
