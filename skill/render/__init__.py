@@ -27,6 +27,9 @@ if TYPE_CHECKING:
         Alternative,
         AskImage,
         AskPrompt,
+        CheckProblem,
+        Control,
+        ControlKind,
         DemoBanner,
         Failure,
         Hint,
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
         Queued,
         ResumeFound,
         ResumeNothing,
+        ServeCheck,
         Stage,
         Start,
         Success,
@@ -53,6 +57,9 @@ _MESSAGES = (
     "Alternative",
     "AskImage",
     "AskPrompt",
+    "CheckProblem",
+    "Control",
+    "ControlKind",
     "DemoBanner",
     "Failure",
     "Hint",
@@ -65,6 +72,7 @@ _MESSAGES = (
     "Queued",
     "ResumeFound",
     "ResumeNothing",
+    "ServeCheck",
     "Stage",
     "Start",
     "Success",
@@ -79,6 +87,9 @@ __all__ = [
     "Alternative",
     "AskImage",
     "AskPrompt",
+    "CheckProblem",
+    "Control",
+    "ControlKind",
     "DemoBanner",
     "Failure",
     "Hint",
@@ -94,6 +105,7 @@ __all__ = [
     "Renderer",
     "ResumeFound",
     "ResumeNothing",
+    "ServeCheck",
     "Stage",
     "Start",
     "Success",
@@ -148,14 +160,15 @@ class Renderer:
 
     def _render(self, message: Message, language: Lang, *, strict: bool) -> str:
         from skill.render.guard import NeverSayViolation, violations
-        from skill.render.messages import Usage, kind_of
+        from skill.render.messages import ServeCheck, Usage, kind_of
         from skill.render.templates import environment, tidy
 
         kind = kind_of(message)
         template = environment(language).get_template(f"{kind}.j2")
         text = tidy(template.render(m=message, **_context(message)))
-        if isinstance(message, Usage):
-            return text  # a terminal's usage line names flags by design; never sent to a chat
+        if isinstance(message, (Usage, ServeCheck)):
+            # A terminal's line names flags and variables by design; never sent to a chat.
+            return text
         found = violations(text, allowed=_allowed_values(message))
         if not found:
             return text
@@ -180,6 +193,8 @@ _FALLBACK_KIND: dict[str, MessageKind] = {
     "hint": "failure",
     "usage": "failure",
     "queued": "progress",
+    "control": "failure",
+    "serve_check": "failure",
 }
 
 

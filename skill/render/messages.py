@@ -175,6 +175,37 @@ class Queued:
     place: int
 
 
+ControlKind = Literal["choice", "not_yours"]
+
+
+@dataclass(frozen=True)
+class Control:
+    """A bot's button: ``choice`` is an alternative offered after a failure (its label);
+    ``not_yours`` the short note for someone who pressed a button meant for another person."""
+
+    kind: ControlKind
+    alternative: Alternative | None = None
+
+
+#: What ``serve <platform> --check`` found: a setting missing (``name`` the variable), an
+#: address refused, the platform refusing the credentials or out of reach, the store out of
+#: reach, or everything ready (``detail``: the bot's name on the platform).
+CheckProblem = Literal[
+    "missing", "refused_url", "unreachable", "credentials_refused", "no_bot", "store", "ready"
+]
+
+
+@dataclass(frozen=True)
+class ServeCheck:
+    """One line of ``serve --check``, for whoever runs the bot (a terminal, not a chat)."""
+
+    problem: CheckProblem
+    #: The variable concerned (a name, never its value).
+    name: str | None = None
+    #: The bot's name (``ready``).
+    detail: str | None = None
+
+
 UsageProblem = Literal[
     "endpoint_refused",
     "text_env_unset",
@@ -214,6 +245,8 @@ Message = (
     | Hint
     | Usage
     | Queued
+    | Control
+    | ServeCheck
 )
 MessageKind = Literal[
     "ack",
@@ -230,6 +263,8 @@ MessageKind = Literal[
     "hint",
     "usage",
     "queued",
+    "control",
+    "serve_check",
 ]
 
 
@@ -269,5 +304,9 @@ def kind_of(message: Message) -> MessageKind:
             return "usage"
         case Queued():
             return "queued"
+        case Control():
+            return "control"
+        case ServeCheck():
+            return "serve_check"
         case _:
             assert_never(message)
