@@ -207,6 +207,41 @@ def _add_mcp(sub: Subparsers) -> None:
     )
 
 
+def _add_serve_feishu(platforms: Subparsers) -> None:
+    from skill.serve.feishu.arguments import add_arguments
+
+    add_arguments(
+        platforms.add_parser(
+            "feishu",
+            help="a Feishu bot (long connection by default, or --webhook)",
+            description="A Feishu bot of its own: FEISHU_APP_ID and FEISHU_APP_SECRET (with "
+            "--webhook also FEISHU_VERIFICATION_TOKEN and FEISHU_ENCRYPT_KEY), IMA_API_KEY, and "
+            "IMA_STORE_URL=redis://... to share one app between replicas. See docs/feishu.md. "
+            "Needs the feishu extra: pip install 'ima-nano-banana[feishu]'.",
+        )
+    )
+
+
+#: Each platform ``serve`` has, and what adds its sub-command (its flags live with its bot).
+_SERVE_PLATFORMS: dict[str, Callable[[Subparsers], None]] = {
+    "feishu": _add_serve_feishu,
+}
+
+
+def _add_serve(sub: Subparsers) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="run a chat bot of its own (Feishu)",
+        description="A bot that answers a platform's messages itself; GET /healthz on its "
+        "HTTP port. IMA_SERVE_CONCURRENCY, IMA_BUDGET_USER_CREDITS, IMA_BUDGET_CHAT_CREDITS and "
+        "IMA_SERVE_STOP_S set its limits.",
+    )
+    platforms = serve.add_subparsers(dest="platform", metavar="PLATFORM")
+    platforms.required = True
+    for add in _SERVE_PLATFORMS.values():
+        add(platforms)
+
+
 def _add_tool_schema(sub: Subparsers) -> None:
     schema = sub.add_parser("tool-schema", help="the generate_image tool for agent frameworks")
     schema.add_argument("--format", choices=("openai", "anthropic", "both"), default="both")
@@ -224,6 +259,7 @@ _COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "resume": _add_resume,
     "tool-schema": _add_tool_schema,
     "mcp": _add_mcp,
+    "serve": _add_serve,
 }
 
 

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import uvicorn
 from starlette.applications import Starlette
@@ -30,7 +31,7 @@ from skill.serve.bot import Bot
 
 log = logging.getLogger("skill.serve")
 
-__all__ = ["HttpServer", "make_app", "serve_until_stopped"]
+__all__ = ["HttpServer", "Intake", "make_app", "serve_until_stopped"]
 
 #: How often (seconds) the start of the server is looked at.
 _START_POLL_S = 0.01
@@ -111,9 +112,24 @@ class HttpServer:
         self._task = None
 
 
-async def serve_until_stopped(bot: Bot, server: HttpServer | None = None) -> int:
-    """Run ``bot`` (and its ``server``) until SIGTERM or SIGINT; then stop within
-    ``bot.config.stop_s`` (see the module docstring). The exit code: 0."""
+class Intake(Protocol):
+    """Where events come in other than the HTTP server (Feishu's long connection)."""
+
+    async def start(self) -> None:
+        """Begin taking events (raises when that cannot be done)."""
+        ...
+
+    async def stop(self) -> None:
+        """Take no more events (returns promptly)."""
+        ...
+
+
+async def serve_until_stopped(
+    bot: Bot, server: HttpServer | None = None, *, intake: Intake | None = None
+) -> int:
+    """Run ``bot`` (and its ``server``, and its ``intake``) until SIGTERM or SIGINT; then stop
+    within ``bot.config.stop_s`` (see the module docstring), the intake first. The exit
+    code: 0."""
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
@@ -127,9 +143,13 @@ async def serve_until_stopped(bot: Bot, server: HttpServer | None = None) -> int
         await bot.start()
         if server is not None:
             await server.start()
+        if intake is not None:
+            await intake.start()
         log.info("serving%s", f" on {server.url}" if server is not None else "")
         await stopped.wait()
         log.info("stopping: no more events; handing what runs to the journal")
+        if intake is not None:
+            await intake.stop()
         stopping = [asyncio.ensure_future(bot.stop())]
         if server is not None:
             stopping.append(asyncio.ensure_future(server.stop()))

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from skill.events import Reply
 from skill.job import Job
 
-__all__ = ["Incoming", "ResumeSink", "Sink"]
+__all__ = ["FollowsJob", "Incoming", "ResumeSink", "Sink"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,21 @@ class Sink(Protocol):
 
     async def aclose(self) -> None:
         """Release what the sink holds; called once, after its last event."""
+        ...
+
+
+@runtime_checkable
+class FollowsJob(Protocol):
+    """A sink that also wants the job behind the events (its offers, to show them as buttons).
+
+    Optional: the bot calls :meth:`follows` before each event it sends, when there is a job,
+    on a sink that has it. The job is as it stands then: after a failure, ``job.offers`` holds
+    the alternatives the failure's text names, in the same order (the first is what a plain
+    "yes" makes, the second what "the second one" makes).
+    """
+
+    def follows(self, job: Job) -> None:
+        """The job the next event is about."""
         ...
 
 
