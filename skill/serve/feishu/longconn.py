@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import logging
 import threading
 from typing import Any
 
 from skill.serve.feishu.config import LONG_CONNECTION_STOP_S, FeishuConfig
+from skill.serve.feishu.crypto import Refused
 from skill.serve.feishu.door import FeishuDoor
 
 log = logging.getLogger("skill.serve.feishu")
@@ -58,16 +60,28 @@ def event_handler(door: FeishuDoor, config: FeishuConfig) -> Any:
         P2CardActionTriggerResponse,
     )
 
+    _quiet_sdk_logging()
+
     def plain(data: Any) -> dict[str, Any]:
         # The SDK's object back into the documented payload, which the door reads.
         payload = json.loads(lark.JSON.marshal(data))
         return payload if isinstance(payload, dict) else {}
 
+    def accept(data: Any) -> dict[str, Any]:
+        # NotAccepting (stopping) propagates: the SDK answers with an error, and Feishu
+        # delivers the event to another connection. A malformed event is answered and
+        # dropped: sent again, it would be just as malformed.
+        try:
+            return door.accept(plain(data))
+        except Refused as refused:
+            log.warning("an event on the long connection was dropped: %s", refused)
+            return {}
+
     def on_message(data: Any) -> None:
-        door.accept(plain(data))
+        accept(data)
 
     def on_card_action(data: Any) -> Any:
-        return P2CardActionTriggerResponse(door.accept(plain(data)))
+        return P2CardActionTriggerResponse(accept(data))
 
     return (
         lark.EventDispatcherHandler.builder(config.encrypt_key, config.verification_token)
@@ -90,9 +104,8 @@ class LongConnection:
 
     async def start(self) -> None:
         """Connect (in the client's thread); returns once the client runs."""
-        import lark_oapi  # noqa: F401 -- loaded here, in the bot's thread, before the client's
-
-        _quiet_sdk_logging()
+        # The SDK takes seconds to import: not on the bot's loop, which is already serving.
+        await asyncio.to_thread(importlib.import_module, "lark_oapi")
         handler = event_handler(self._door, self._config)
         self._thread = threading.Thread(
             target=self._run, args=(handler,), name="feishu-long-connection", daemon=True

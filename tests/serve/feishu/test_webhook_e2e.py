@@ -24,6 +24,7 @@ def prompts(sim: SimServer) -> list[str]:
 async def test_a_private_message_gets_one_card_in_its_thread_edited_to_the_picture(
     feishu_bots: FeishuReplicas, platform: FakeOpenPlatform, fast_sim_server: SimServer
 ) -> None:
+    fast_sim_server.sim.set_duration(NB2, 200.0)  # a second of real time: progress to show
     bot = await feishu_bots()
     event = platform.deliver("画一只戴墨镜的柴犬")
     answer = await bot.post(event)
@@ -41,7 +42,8 @@ async def test_a_private_message_gets_one_card_in_its_thread_edited_to_the_pictu
     # One card, edited in place (start, progress, outcome), never more than 5 edits a second.
     assert platform.replies_to(message_id) == [card]
     edits = platform.messages[card]["edits"]
-    assert len(edits) >= 2
+    assert len(edits) >= 3  # the start notice, progress, the outcome
+    assert "⏳" in str(platform.of("PATCH", card)[1].json)  # progress was shown on the way
     assert all(later - first >= 1.0 for first, later in zip(edits, edits[5:], strict=False))
     assert prompts(fast_sim_server) == ["一只戴墨镜的柴犬"]
 
