@@ -175,6 +175,42 @@ class Queued:
     place: int
 
 
+ButtonKind = Literal["again", "portrait", "landscape", "model", "offer"]
+
+
+@dataclass(frozen=True)
+class ButtonLabel:
+    """The label of a button under a bot's picture: a follow-up in one press."""
+
+    kind: ButtonKind
+    #: "model": the model it makes the picture again with; "offer": the alternative's model.
+    model_name: str | None = None
+    #: "offer": the alternative's size, when it is "the same model at another size".
+    size: str | None = None
+
+
+BotNoteKind = Literal["not_yours", "stale_button", "unknown_command", "full_picture"]
+
+
+@dataclass(frozen=True)
+class BotNote:
+    """A short line of a bot's own: a button pressed by someone else, a button that no longer
+    works, a command it does not know, the title of a picture shown by its link."""
+
+    kind: BotNoteKind
+
+
+CommandHelpPart = Literal["imagine", "prompt", "model", "size", "ratio", "image", "ratio_choice"]
+
+
+@dataclass(frozen=True)
+class CommandHelp:
+    """A slash command's description, an option's, or a ratio choice's name (``ratio``)."""
+
+    part: CommandHelpPart
+    ratio: str | None = None
+
+
 UsageProblem = Literal[
     "endpoint_refused",
     "text_env_unset",
@@ -214,6 +250,9 @@ Message = (
     | Hint
     | Usage
     | Queued
+    | ButtonLabel
+    | BotNote
+    | CommandHelp
 )
 MessageKind = Literal[
     "ack",
@@ -230,6 +269,9 @@ MessageKind = Literal[
     "hint",
     "usage",
     "queued",
+    "button_label",
+    "bot_note",
+    "command_help",
 ]
 
 
@@ -269,5 +311,11 @@ def kind_of(message: Message) -> MessageKind:
             return "usage"
         case Queued():
             return "queued"
+        case ButtonLabel():
+            return "button_label"
+        case BotNote():
+            return "bot_note"
+        case CommandHelp():
+            return "command_help"
         case _:
             assert_never(message)
