@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from skill.serve.budget import Budget, Reservation
     from skill.serve.config import ServeConfig
     from skill.serve.queue import QueueClosed, Ticket, WorkQueue
-    from skill.serve.sink import Incoming, ResumeSink, Sink
+    from skill.serve.sink import Incoming, ResumeSink, SeesJob, Sink
 
 __all__ = [
     "Bot",
@@ -31,6 +31,7 @@ __all__ = [
     "Receipt",
     "Reservation",
     "ResumeSink",
+    "SeesJob",
     "ServeConfig",
     "Sink",
     "Ticket",
@@ -48,6 +49,7 @@ _HOMES = {
     "WorkQueue": "skill.serve.queue",
     "Incoming": "skill.serve.sink",
     "ResumeSink": "skill.serve.sink",
+    "SeesJob": "skill.serve.sink",
     "Sink": "skill.serve.sink",
 }
 

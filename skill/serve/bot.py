@@ -38,7 +38,7 @@ from skill.render import Failure, Queued, lang_of
 from skill.serve.budget import Budget, Reservation
 from skill.serve.config import CLAIM_RETRY_S, NOTE_TTL_S, ServeConfig
 from skill.serve.queue import QueueClosed, Ticket, WorkQueue
-from skill.serve.sink import Incoming, ResumeSink, Sink
+from skill.serve.sink import Incoming, ResumeSink, SeesJob, Sink
 from skill.session import Session
 from skill.store import Lease, Store, StoreUnavailable
 
@@ -198,6 +198,9 @@ class Bot:
             user_id=message.user_id,
             chat_id=message.chat_id,
             lang=message.lang,
+            model_id=message.model_id,
+            size=message.size,
+            aspect_ratio=message.aspect_ratio,
         )
         reservation: Reservation | None = self.budget.reservation() if self.budget else None
         conversation = None
@@ -236,7 +239,10 @@ class Bot:
 
     async def _show(self, followed: _Followed, sink: Sink, shown: _Shown) -> None:
         """Send every event to the sink, keeping where it is shown while its job runs."""
+        see = sink.see if isinstance(sink, SeesJob) else None
         async for reply in followed:
+            if see is not None:
+                see(followed.job)
             await sink.send(reply)
             if reply.event in ("success", "failure"):
                 shown.outcome = True

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from skill.events import Reply
 from skill.job import Job
 
-__all__ = ["Incoming", "ResumeSink", "Sink"]
+__all__ = ["Incoming", "ResumeSink", "SeesJob", "Sink"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,11 @@ class Incoming:
     images: tuple[str, ...] = ()
     #: "auto" (the message's own language), "zh" or "en" (a locale the platform knows).
     lang: str = "auto"
+    #: Choices made apart from the words (a slash command's options): each one given wins
+    #: over what the words say (:class:`skill.flow.ack.Request`).
+    model_id: str | None = None
+    size: str | None = None
+    aspect_ratio: str | None = None
 
 
 class Sink(Protocol):
@@ -60,6 +65,16 @@ class Sink(Protocol):
 
     async def aclose(self) -> None:
         """Release what the sink holds; called once, after its last event."""
+        ...
+
+
+@runtime_checkable
+class SeesJob(Protocol):
+    """A sink that also wants the job behind the events (its offers, its model and ratio: the
+    buttons under a picture). The bot shows it the job before each event."""
+
+    def see(self, job: Job | None) -> None:
+        """The job as it stands when the next event is sent (None: no job yet)."""
         ...
 
 
