@@ -207,6 +207,47 @@ def _add_mcp(sub: Subparsers) -> None:
     )
 
 
+def _add_serve_discord(platforms: Subparsers) -> None:
+    discord = platforms.add_parser(
+        "discord",
+        help="/imagine and its buttons over Discord's interactions endpoint",
+        description="Serves Discord's interactions at POST /discord/interactions (and GET "
+        "/healthz): no gateway connection, so replicas can share one URL (with "
+        "IMA_STORE_URL=redis://...). Needs DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY, "
+        "DISCORD_BOT_TOKEN and IMA_API_KEY, and the discord extra: "
+        "pip install 'ima-nano-banana[discord]'. See docs/discord.md.",
+    )
+    discord.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)"
+    )
+    discord.add_argument(
+        "--port", type=int, default=8767, help="the port (default 8767; 0: any free one)"
+    )
+    discord.add_argument(
+        "--register",
+        action="store_true",
+        help="create or update the /imagine command through Discord's API, then exit",
+    )
+
+
+#: Each platform ``serve`` has, and what adds its arguments.
+_SERVE_PLATFORMS: dict[str, Callable[[Subparsers], None]] = {
+    "discord": _add_serve_discord,
+}
+
+
+def _add_serve(sub: Subparsers) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="a bot of its own on a chat platform",
+        description="A bot that answers people on a chat platform by itself.",
+    )
+    platforms = serve.add_subparsers(dest="platform", metavar="PLATFORM")
+    platforms.required = True
+    for add in _SERVE_PLATFORMS.values():
+        add(platforms)
+
+
 def _add_tool_schema(sub: Subparsers) -> None:
     schema = sub.add_parser("tool-schema", help="the generate_image tool for agent frameworks")
     schema.add_argument("--format", choices=("openai", "anthropic", "both"), default="both")
@@ -224,6 +265,7 @@ _COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "resume": _add_resume,
     "tool-schema": _add_tool_schema,
     "mcp": _add_mcp,
+    "serve": _add_serve,
 }
 
 
