@@ -79,6 +79,8 @@ NAMESPACE = "discord"
 ATTACHMENT_HOSTS = frozenset({"cdn.discordapp.com", "media.discordapp.net", "cdn.discord.com"})
 #: The HTTP answer once the first answer went through the callback endpoint (Discord's rule).
 ACCEPTED = 202
+#: An interaction is a few kilobytes; a body larger than this is refused before it is read.
+MAX_BODY_BYTES = 1024 * 1024
 #: How long stopping waits for the hand-overs still downloading a picture (seconds).
 HAND_OVER_STOP_S = 5.0
 
@@ -89,6 +91,18 @@ class _ImageRefused(Exception):
     def __init__(self, why: str) -> None:
         super().__init__(why)
         self.why = why
+
+
+async def _body(request: Request) -> bytes | None:
+    """The raw body (the signature is over its exact bytes), or None past MAX_BODY_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class DiscordDoor:
@@ -126,7 +140,9 @@ class DiscordDoor:
 
     # --- one request ---------------------------------------------------------------------------
     async def _interactions(self, request: Request) -> Response:
-        body = await request.body()
+        body = await _body(request)
+        if body is None:
+            return Response("too large for an interaction", status_code=413)
         signature = request.headers.get(SIGNATURE_HEADER)
         timestamp = request.headers.get(TIMESTAMP_HEADER)
         if not self.verifier.verify(signature, timestamp, body):

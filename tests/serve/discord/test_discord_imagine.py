@@ -196,3 +196,15 @@ async def test_a_slow_picture_is_still_made_once_and_progress_is_edited_in(
     # Never faster than the edit interval, but the outcome is never held back.
     assert all(b - a >= 0.18 for a, b in itertools.pairwise(times[:-1]))
     assert fast_sim_server.sim.stats()["creates"] == 1
+
+
+async def test_a_body_too_large_for_an_interaction_is_refused_unread(
+    discord_replicas: Replicas, discord_api: FakeDiscordApi
+) -> None:
+    bot = await discord_replicas()
+    body = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+    answer = await bot.http.post(
+        f"{bot.server.url}/discord/interactions", content=body, headers=discord_api.signed(body)
+    )
+    assert answer.status_code == 413
+    assert discord_api.calls == []
