@@ -21,17 +21,17 @@ if TYPE_CHECKING:
     from skill.serve.budget import Budget, Reservation
     from skill.serve.config import ServeConfig
     from skill.serve.queue import QueueClosed, Ticket, WorkQueue
-    from skill.serve.sink import Incoming, ResumeSink, SeesJob, Sink
+    from skill.serve.sink import FollowsJob, Incoming, ResumeSink, Sink
 
 __all__ = [
     "Bot",
     "Budget",
+    "FollowsJob",
     "Incoming",
     "QueueClosed",
     "Receipt",
     "Reservation",
     "ResumeSink",
-    "SeesJob",
     "ServeConfig",
     "Sink",
     "Ticket",
@@ -47,9 +47,9 @@ _HOMES = {
     "QueueClosed": "skill.serve.queue",
     "Ticket": "skill.serve.queue",
     "WorkQueue": "skill.serve.queue",
+    "FollowsJob": "skill.serve.sink",
     "Incoming": "skill.serve.sink",
     "ResumeSink": "skill.serve.sink",
-    "SeesJob": "skill.serve.sink",
     "Sink": "skill.serve.sink",
 }
 

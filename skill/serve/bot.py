@@ -38,7 +38,7 @@ from skill.render import Failure, Queued, lang_of
 from skill.serve.budget import Budget, Reservation
 from skill.serve.config import CLAIM_RETRY_S, NOTE_TTL_S, ServeConfig
 from skill.serve.queue import QueueClosed, Ticket, WorkQueue
-from skill.serve.sink import Incoming, ResumeSink, SeesJob, Sink
+from skill.serve.sink import FollowsJob, Incoming, ResumeSink, Sink
 from skill.session import Session
 from skill.store import Lease, Store, StoreUnavailable
 
@@ -239,10 +239,9 @@ class Bot:
 
     async def _show(self, followed: _Followed, sink: Sink, shown: _Shown) -> None:
         """Send every event to the sink, keeping where it is shown while its job runs."""
-        see = sink.see if isinstance(sink, SeesJob) else None
         async for reply in followed:
-            if see is not None:
-                see(followed.job)
+            if isinstance(sink, FollowsJob) and followed.job is not None:
+                sink.follows(followed.job)
             await sink.send(reply)
             if reply.event in ("success", "failure"):
                 shown.outcome = True

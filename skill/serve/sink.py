@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 from skill.events import Reply
 from skill.job import Job
 
-__all__ = ["Incoming", "ResumeSink", "SeesJob", "Sink"]
+__all__ = ["FollowsJob", "Incoming", "ResumeSink", "Sink"]
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,17 @@ class Sink(Protocol):
 
 
 @runtime_checkable
-class SeesJob(Protocol):
-    """A sink that also wants the job behind the events (its offers, its model and ratio: the
-    buttons under a picture). The bot shows it the job before each event."""
+class FollowsJob(Protocol):
+    """A sink that also wants the job behind the events (its offers, to show them as buttons).
 
-    def see(self, job: Job | None) -> None:
-        """The job as it stands when the next event is sent (None: no job yet)."""
+    Optional: the bot calls :meth:`follows` before each event it sends, when there is a job,
+    on a sink that has it. The job is as it stands then: after a failure, ``job.offers`` holds
+    the alternatives the failure's text names, in the same order (the first is what a plain
+    "yes" makes, the second what "the second one" makes).
+    """
+
+    def follows(self, job: Job) -> None:
+        """The job the next event is about."""
         ...
 
 

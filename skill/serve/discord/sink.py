@@ -147,7 +147,7 @@ class InteractionSink:
         self._leftovers.append(path)
 
     # --- the Sink protocol ----------------------------------------------------------------------
-    def see(self, job: Job | None) -> None:
+    def follows(self, job: Job) -> None:
         self._job = job
 
     async def send(self, reply: Reply) -> None:
