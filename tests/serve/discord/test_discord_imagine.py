@@ -10,6 +10,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from skill.serve import ServeConfig
 from skill.sim import SimServer
 from tests.serve.conftest import NB2
 from tests.serve.discord.conftest import Replicas, until
@@ -208,3 +209,22 @@ async def test_a_body_too_large_for_an_interaction_is_refused_unread(
     )
     assert answer.status_code == 413
     assert discord_api.calls == []
+
+
+async def test_a_request_that_waits_for_its_turn_says_its_place_in_line(
+    discord_replicas: Replicas, discord_api: FakeDiscordApi, fast_sim_server: SimServer
+) -> None:
+    fast_sim_server.sim.set_duration(NB2, 100.0)  # 0.5 s of real time
+    bot = await discord_replicas(serve=ServeConfig(concurrency=1))
+    first = discord_api.command("a cat", user="333333333333333333")
+    second = discord_api.command("a dog", user="444444444444444444", locale="zh-CN")
+    await bot.deliver(discord_api, first)
+    await bot.deliver(discord_api, second)
+    await until(bot.idle)
+    token = second["token"]
+    shown = [c.json["content"] for c in discord_api.of("PATCH", f"/{token}/messages/@original")]
+    assert "下一个就轮到你" in shown[0], shown[0]  # told before anything else
+    answer = discord_api.answer_to(second)
+    assert answer is not None
+    assert answer.attachments
+    assert fast_sim_server.sim.stats()["creates"] == 2
