@@ -30,13 +30,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.channels.fake_platforms import Call, FakeServer, parse_multipart
+from tests.serve.discord.discordrules import check_command, check_message
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 TOKEN_LIFETIME_S = 15 * 60.0
 FIRST_ANSWER_DEADLINE_S = 3.0
 API = "/api/v10"
-_NAME = re.compile(r"^[-_\w]{1,32}$")
-LOCALES = {"zh-CN", "zh-TW", "en-US", "en-GB", "ja", "fr", "de"}
 
 
 _INCREMENT = itertools.count(1)
@@ -288,34 +287,6 @@ class FakeDiscordApi(FakeServer):
         assert ctype.startswith("application/json"), ctype
         return json.loads(call.body), {}
 
-    @staticmethod
-    def _check(payload: dict[str, Any]) -> None:
-        content = payload.get("content")
-        assert isinstance(content, str), "content is text"
-        assert len(content) <= 2000, "content is at most 2000 characters"
-        mentions = payload.get("allowed_mentions")
-        assert isinstance(mentions, dict), "allowed_mentions is always given"
-        assert mentions.get("parse") == [], "no words from the chat ping anyone"
-        ids: set[str] = set()
-        rows = payload.get("components", [])
-        assert len(rows) <= 5, "at most 5 action rows"
-        for row in rows:
-            assert row["type"] == 1, "a top-level component is an action row"
-            assert 1 <= len(row["components"]) <= 5, "1 to 5 buttons a row"
-            for button in row["components"]:
-                assert button["type"] == 2
-                assert button["style"] in (1, 2, 3, 4)
-                assert 1 <= len(button["label"]) <= 80, "a label is 1 to 80 characters"
-                custom = button["custom_id"]
-                assert 1 <= len(custom) <= 100, "a custom_id is 1 to 100 characters"
-                assert custom not in ids, "custom_ids are unique in a message"
-                ids.add(custom)
-        embeds = payload.get("embeds", [])
-        assert len(embeds) <= 10
-        for embed in embeds:
-            assert len(embed.get("title", "")) <= 256
-            assert embed["url"].startswith("http")
-
     def _apply(
         self, message: Message, payload: dict[str, Any], files: dict[str, tuple[str, bytes]]
     ) -> None:
@@ -353,7 +324,7 @@ class FakeDiscordApi(FakeServer):
                 return 401, {"message": "Invalid Webhook Token", "code": 50027}, {}
             if issued.message_id is None:
                 return 404, {"message": "Unknown Message", "code": 10008}, {}
-        self._check(payload)
+        check_message(payload)
         with self.lock:
             message = self.messages[issued.message_id]
             self._apply(message, payload, files)
@@ -362,7 +333,7 @@ class FakeDiscordApi(FakeServer):
     def _post_message(self, call: Call, channel_id: str) -> tuple[int, Any, dict]:
         payload, files = self._payload(call)
         call.json = payload
-        self._check(payload)
+        check_message(payload)
         with self.lock:
             message = Message(id=snowflake(), channel_id=channel_id, via="bot")
             reference = payload.get("message_reference")
@@ -376,7 +347,7 @@ class FakeDiscordApi(FakeServer):
     def _edit_message(self, call: Call, channel_id: str, message_id: str) -> tuple[int, Any, dict]:
         payload, files = self._payload(call)
         call.json = payload
-        self._check(payload)
+        check_message(payload)
         with self.lock:
             message = self.messages.get(message_id)
             if message is None or message.channel_id != channel_id or message.via != "bot":
@@ -406,51 +377,13 @@ class FakeDiscordApi(FakeServer):
         assert isinstance(commands, list)
         made = []
         for command in commands:
-            self._check_command(command)
+            check_command(command)
             made.append(
                 {**command, "id": snowflake(), "application_id": app, "version": snowflake()}
             )
         with self.lock:
             self.commands = made
         return 200, made, {}
-
-    @staticmethod
-    def _check_text(text: Any, what: str) -> None:
-        assert isinstance(text, str), f"{what}: text"
-        assert 1 <= len(text) <= 100, f"{what}: 1 to 100 characters"
-
-    def _check_localized(self, localized: dict[str, str] | None, what: str) -> None:
-        for locale, text in (localized or {}).items():
-            assert locale in LOCALES, f"{what}: unknown locale {locale}"
-            self._check_text(text, f"{what} ({locale})")
-
-    def _check_command(self, command: dict[str, Any]) -> None:
-        assert _NAME.match(command["name"])
-        assert command["name"] == command["name"].lower()
-        assert command.get("type", 1) == 1
-        self._check_text(command["description"], "a command's description")
-        self._check_localized(command.get("description_localizations"), "description")
-        options = command.get("options", [])
-        assert len(options) <= 25
-        seen_optional = False
-        for option in options:
-            assert _NAME.match(option["name"])
-            assert option["name"] == option["name"].lower()
-            assert option["type"] in (3, 4, 5, 10, 11)
-            self._check_text(option["description"], f"option {option['name']}")
-            self._check_localized(option.get("description_localizations"), option["name"])
-            if option.get("required"):
-                assert not seen_optional, "required options come before optional ones"
-            else:
-                seen_optional = True
-            choices = option.get("choices", [])
-            assert len(choices) <= 25
-            assert not (choices and option["type"] == 11), "an attachment has no choices"
-            for choice in choices:
-                self._check_text(choice["name"], "a choice's name")
-                self._check_localized(choice.get("name_localizations"), "a choice")
-                assert isinstance(choice["value"], str)
-                assert len(choice["value"]) <= 100
 
     # --- what tests look at ----------------------------------------------------------------
     def answer_to(self, payload: dict[str, Any]) -> Message | None:
