@@ -12,7 +12,7 @@ import pytest
 
 KEYS = [
     "task_type", "model_id", "size", "aspect_ratio", "prompt", "input_images", "language",
-    "preference", "notices",
+    "preference", "notices", "followup", "count",
 ]  # fmt: skip
 
 
@@ -37,7 +37,8 @@ def test_json_is_one_line_with_the_contract_keys() -> None:
     data = json.loads(result.stdout)
     assert list(data) == KEYS
     assert data["model_id"] == "gemini-3-pro-image"
-    assert data["preference"] == "save"
+    assert data["preference"] is None  # Pro for this picture: "用 Pro" is no lasting choice
+    assert (data["followup"], data["count"]) == (None, 1)
 
 
 def test_text_env_reads_the_message_from_the_environment() -> None:
