@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from itertools import groupby
 
@@ -34,21 +33,48 @@ KINDS: tuple[str, ...] = (ACCEPT, CHOOSE, AGAIN, CHANGE, EDIT, FETCH, DECLINE)
 SHORT_MAX = 40
 
 
-@dataclass(frozen=True)
 class Followup:
-    """What the words say about the last picture (``parse --json``'s ``followup``)."""
+    """What the words say about the last picture (``parse --json``'s ``followup``).
 
-    #: One of :data:`KINDS`.
+    Immutable. A plain class, not a dataclass: building a dataclass costs a millisecond at
+    import, which ``parse`` and ``run``'s first reply would pay.
+    """
+
+    __slots__ = ("changes", "choice", "kind")
+
     kind: str
-    #: Which alternative (1 or 2) for ``choose``; else None.
-    choice: int | None = None
-    #: For ``change``: what changes, as ``(key, value)`` pairs: ``model_id``, ``size``,
-    #: ``aspect_ratio`` (``None``: back to the model's default shape), ``other_model`` (True:
-    #: the other Nano Banana model).
-    changes: tuple[tuple[str, object], ...] = ()
+    choice: int | None
+    changes: tuple[tuple[str, object], ...]
+
+    def __init__(
+        self, kind: str, choice: int | None = None, changes: tuple[tuple[str, object], ...] = ()
+    ) -> None:
+        #: One of :data:`KINDS`.
+        object.__setattr__(self, "kind", kind)
+        #: Which alternative (1 or 2) for ``choose``; else None.
+        object.__setattr__(self, "choice", choice)
+        #: For ``change``: what changes, as ``(key, value)`` pairs: ``model_id``, ``size``,
+        #: ``aspect_ratio`` (``None``: back to the model's default shape), ``other_model``
+        #: (True: the other Nano Banana model).
+        object.__setattr__(self, "changes", changes)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Followup is immutable: cannot set {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Followup):
+            return NotImplemented
+        return (self.kind, self.choice, self.changes) == (other.kind, other.choice, other.changes)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.choice, self.changes))
+
+    def __repr__(self) -> str:
+        return f"Followup({self.kind!r}, choice={self.choice!r}, changes={self.changes!r})"
 
     @property
     def changed(self) -> Mapping[str, object]:
+        """:attr:`changes` as a mapping."""
         return dict(self.changes)
 
     def to_json(self) -> dict[str, object]:
@@ -199,16 +225,22 @@ _EN_FILLER = _words(
     give me us instead but and then so just with in as a an to one's ones once
     """
 )
-_TOKENS = re.compile(r"[^\W_]+")
 
 
-_EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+@cache
+def _tokens() -> re.Pattern[str]:
+    return re.compile(r"[^\W_]+")
+
+
+@cache
+def _emoji() -> re.Pattern[str]:
+    return re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 
 
 def _only_filler(prompt: str) -> bool:
-    if _EMOJI.search(prompt):
+    if not prompt.isascii() and _emoji().search(prompt):
         return False  # "🐶" describes a picture
-    for found in _TOKENS.finditer(prompt.lower()):
+    for found in _tokens().finditer(prompt.lower()):
         token = found.group()
         if token.isascii():
             if token not in _EN_FILLER:
@@ -219,7 +251,9 @@ def _only_filler(prompt: str) -> bool:
 
 
 #: A word of "again" anywhere in the message: "再", "重新", "again", "one more"...
-_AGAIN_CUE = re.compile(r"再|重新|重画|重来|again|another|one\s*more|redo|regenerate|remake", re.I)
+@cache
+def _again_cue() -> re.Pattern[str]:
+    return re.compile(r"再|重新|重画|重来|again|another|one\s*more|redo|regenerate|remake", re.I)
 
 
 @cache
@@ -238,11 +272,13 @@ def _edit_said() -> re.Pattern[str]:
     )
 
 
-_EDIT_SAID_GATE = re.compile(
-    r"[把将给让在它这那]|背景|颜色|天空|风格|画风|色调|头发|衣服|眼睛|表情|光线|天气|季节"
-    r"|make|turn|change|convert|edit|transform",
-    re.I,
-)
+@cache
+def _edit_said_gate() -> re.Pattern[str]:
+    return re.compile(
+        r"[把将给让在它这那]|背景|颜色|天空|风格|画风|色调|头发|衣服|眼睛|表情|光线|天气|季节"
+        r"|make|turn|change|convert|edit|transform",
+        re.I,
+    )
 
 
 @cache
@@ -259,21 +295,25 @@ def _edit_start() -> re.Pattern[str]:
     )
 
 
-def _is_edit(prompt: str) -> bool:
-    if _EDIT_START_GATE.match(prompt) and _edit_start().match(prompt):
-        return True
-    return bool(_EDIT_SAID_GATE.search(prompt)) and _edit_said().search(prompt) is not None
-
-
 #: The first characters an edit instruction can begin with ("加", "变", "add", "darker"...).
-_EDIT_START_GATE = re.compile(r"\s*(?:[加添去删擦换改变转调再更亮暗大小鲜清明]|[a-z])", re.I)
+_EDIT_FIRST = frozenset("加添去删擦换改变转调再更亮暗大小鲜清明")
+
+
+def _is_edit(prompt: str) -> bool:
+    first = prompt[:1]
+    if (first in _EDIT_FIRST or first.isascii()) and _edit_start().match(prompt):
+        return True
+    return bool(_edit_said_gate().search(prompt)) and _edit_said().search(prompt) is not None
 
 
 #: Repeated letters are looked through only in messages this short (squeezed).
 _REPEATS_MAX = 12
 
-#: Every beginning of a word of the lists: how far :func:`_said_in_words` reads on.
-_PREFIXES = frozenset(w[:end] for w in _ACCEPT | _DECLINE for end in range(1, len(w) + 1))
+
+@cache
+def _prefixes() -> frozenset[str]:
+    """Every beginning of a word of the lists: how far :func:`_said_in_words` reads on."""
+    return frozenset(w[:end] for w in _ACCEPT | _DECLINE for end in range(1, len(w) + 1))
 
 
 def _said_in_words(core: str) -> str | None:
@@ -283,13 +323,14 @@ def _said_in_words(core: str) -> str | None:
     Forward over the positions a split reaches, each read on only while it still begins a
     word (linear in the message whatever its repeats; a description stops at once).
     """
+    prefixes = _prefixes()
     reached: dict[int, str] = {0: ACCEPT}
     start = 0
     while start < len(core):
         before = reached.get(start)
         if before is not None:
             end = start + 1
-            while end <= len(core) and (word := core[start:end]) in _PREFIXES:
+            while end <= len(core) and (word := core[start:end]) in prefixes:
                 kind = DECLINE if word in _DECLINE else ACCEPT if word in _ACCEPT else None
                 if kind is not None and reached.get(end) != DECLINE:
                     reached[end] = DECLINE if DECLINE in (kind, before) else ACCEPT
@@ -351,7 +392,7 @@ def read(
     if len(prompt) > SHORT_MAX:
         return None
     if _only_filler(prompt):
-        again = _AGAIN_CUE.search(text) is not None
+        again = _again_cue().search(text) is not None
         other = bool(changes.get("other_model"))
         if preference is not None and not (value_words or other or again):
             return None  # only the saved choice changes ("以后都用 Pro", "用默认的")

@@ -102,9 +102,6 @@ HAN_DIGITS = {
     "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }  # fmt: skip
 _HAN_NUMBER = r"(?:[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
-#: A Chinese numeral next to 比 or K: the gate in front of the number patterns for a message
-#: with no digit at all ("十六比九", "四K").
-MAY_HAN_NUMBER = re.compile(r"[一二两三四五六七八九十](?:比|\s*[kK])")
 #: "16:9", "16：9", "16 : 9", "16比9", "十六比九", "ratio 16:9", "比例16:9的".
 RATIO: re.Pattern[str]
 _later(
@@ -165,7 +162,8 @@ _later(
     r"(?:(?:图片?|照片|相片|画|插画|作品)(?![\u4e00-\u9fff]))?",
     _I,
 )
-MAY_COUNT_ZH = re.compile(r"张|幅|版本|份")
+#: Chinese count words: the gate in front of COUNT_ZH (``in`` tests, no pattern to compile).
+COUNT_ZH_WORDS = ("张", "幅", "版本", "份")
 _EN_NUMBER_WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "a couple of": 2, "a pair of": 2,
@@ -184,10 +182,13 @@ _later(
     rf"(?:\s+(?:of|for|showing|with|featuring))?{_AE}",
     _I,
 )
-MAY_COUNT_EN = re.compile(
+#: A gate, on lowercase text (see the gates below); compiled for the first English message.
+MAY_COUNT_EN: re.Pattern[str]
+_later(
+    "MAY_COUNT_EN",
     r"versions?|variations?|variants?|pictures|images|pics|photos|options|takes|copies|drafts"
-    r"|renders|shots|illustrations|wallpapers|more"
-)  # a gate: on lowercase text (see the gates below)
+    r"|renders|shots|illustrations|wallpapers|more",
+)
 
 # --- orientation words ---------------------------------------------------------------------
 _ORIENT_TAIL = r"(?:\s*(?:的|格式|模式|构图|比例|画幅))*"
@@ -341,7 +342,8 @@ _later(
     starts="这本不别除以今之往从下都一总永默我比更最还喜偏爱用使选就换改切试纳香即可通混文",
 )
 #: What may stand beside "用 Pro" for it to count as said on its own (a lasting choice).
-ALONE_REST = re.compile(r"[\s\W_]*(?:(?:吧|啊|呀|哈|嘛|哦|好了|please|pls|plz)[\s\W_]*)*", _I)
+ALONE_REST: re.Pattern[str]
+_later("ALONE_REST", r"[\s\W_]*(?:(?:吧|啊|呀|哈|嘛|哦|好了|please|pls|plz)[\s\W_]*)*", _I)
 #: "香蕉" on its own is a banana to draw; it names the model only with a lead or a tail.
 BARE_BANANA = re.compile(r"(?:纳米)?香蕉")
 
@@ -373,7 +375,8 @@ _later(
 #: These mean "preferably" or "the best <thing>" unless a lead or a tail makes them about
 #: the model: "最好是蓝色" is not a model choice, "用最好的" is.
 VALUE_NEEDS_CONTEXT = frozenset({"最好", "最好的", "the best"})
-VALUE_END = re.compile(rf"\s*(?:$|[{_MARKS}])")
+VALUE_END: re.Pattern[str]
+_later("VALUE_END", rf"\s*(?:$|[{_MARKS}])")
 
 # --- preference phrases that name no model ------------------------------------------------------
 _END = rf"(?=\s*(?:$|[{_SEP}]|吧|啊|呀|哈))"
@@ -398,7 +401,9 @@ _later(
 
 #: Among the clearing words, those that ask for the other model ("换个模型", "try another
 #: model"): after a picture, that picture again on the other Nano Banana model.
-OTHER_MODEL_WORDS = re.compile(
+OTHER_MODEL_WORDS: re.Pattern[str]
+_later(
+    "OTHER_MODEL_WORDS",
     r"别的|其他|其它|换(?:一个|一?个)?模型|another|different|something\s+else|anything\s+else"
     r"|other",
     _I,
@@ -528,7 +533,10 @@ SPACE_AFTER_WIDE_PUNCT = re.compile(r"([，。；：！？～、…])\s+")
 EDGE_CHARS = " \t\n" + _P + "-—_*#|/\\·"
 #: Trailing patterns only look this far back from the end (keeps them linear on long text).
 TAIL_WINDOW = 64
-LABEL = re.compile(r"^(?:prompt|提示词|描述|内容|主题|画面|壁纸|subject)\s*[:：]\s*", _I)
+# The edge patterns below run only when the prompt's edge can hold what they take (a colon,
+# an ASCII letter, a particle): compiled on first use.
+LABEL: re.Pattern[str]
+_later("LABEL", r"^(?:prompt|提示词|描述|内容|主题|画面|壁纸|subject)\s*[:：]\s*", _I)
 TRAILING_POLITE = re.compile(
     # The lookahead: one test a position where no polite word can begin (see _later).
     r"(?=\s|(?<![a-z0-9])[a-z]|[谢感多好可行吧呀啊哦喔呢嘛哈啦噢一])"
@@ -536,15 +544,19 @@ TRAILING_POLITE = re.compile(
     rf"|{_AW}(?:please|pls|plz|thanks|thank\s+you|thx|ty|asap|for\s+me|if\s+you\s+can)))+$",
     _I,
 )
-LEADING_FUNCTION = re.compile(
-    r"^(?:(?:a|an|the)\s+)?(?:of|with|using|via|and|featuring|showing)\s+", _I
+LEADING_FUNCTION: re.Pattern[str]
+_later(
+    "LEADING_FUNCTION", r"^(?:(?:a|an|the)\s+)?(?:of|with|using|via|and|featuring|showing)\s+", _I
 )
-TRAILING_FUNCTION = re.compile(r"\s+(?:a|an|the|of|in|with|at|on|and|for|using|via|by|to|as)$", _I)
+TRAILING_FUNCTION: re.Pattern[str]
+_later("TRAILING_FUNCTION", r"\s+(?:a|an|the|of|in|with|at|on|and|for|using|via|by|to|as)$", _I)
 EDGE_PARTICLE_CHARS = "的地得"
-EDGE_PARTICLE = re.compile(rf"^[{EDGE_PARTICLE_CHARS}]+")
+EDGE_PARTICLE: re.Pattern[str]
+_later("EDGE_PARTICLE", rf"^[{EDGE_PARTICLE_CHARS}]+")
 #: "一张，一碗奶茶": a measure word left alone before punctuation once its noun was cut.
 MEASURE_CHARS = "一1张幅个"
-DANGLING_MEASURE = re.compile(r"^[一1]?[张幅个](?=[,，:：])")
+DANGLING_MEASURE: re.Pattern[str]
+_later("DANGLING_MEASURE", r"^[一1]?[张幅个](?=[,，:：])")
 EMPTY_BRACKETS = re.compile(r"[(\[（【「『]\s*[)\]）】」』]")
 GENERIC_ONLY = re.compile(
     r"(?:[一1]?[张幅个]?(?:图片?|图像|照片|相片|画儿?|作品|东西|壁纸|插画|插图|图画)"

@@ -213,7 +213,8 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
     # Ratio and size. An explicit ratio beats a pixel size, which beats an orientation word.
     sizes = _Sizes()
     ratio: str | None = None
-    if has_digit or (has_han and lx.MAY_HAN_NUMBER.search(work.norm)):
+    # Chinese numerals ("十六比九", "四K") need no digit: 比 or K is enough to look.
+    if has_digit or (has_han and ("比" in work.norm or "k" in low)):
         ratio = _take_numbers(work, sizes, low)
     orient: list[re.Match[str]] = []
     if has_han:
@@ -370,7 +371,7 @@ def _take_count(work: _Work, low: str, *, has_han: bool, has_latin: bool) -> tup
     """Cut "三张", "4 versions"; return how many pictures (at most MAX_PICTURES) and whether
     more were asked for. The first number said wins."""
     found: list[re.Match[str]] = []
-    if has_han and lx.MAY_COUNT_ZH.search(low):
+    if has_han and any(word in work.norm for word in lx.COUNT_ZH_WORDS):
         found += work.cut(lx.COUNT_ZH, _several)
     if has_latin and lx.MAY_COUNT_EN.search(low):
         found += work.cut(lx.COUNT_EN, _several)
