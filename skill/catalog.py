@@ -71,6 +71,11 @@ FALLBACK_MODEL: dict[str, str] = {
 }
 
 TASK_TYPES: tuple[str, ...] = ("text_to_image", "image_to_image")
+#: The acknowledgement, said before the live product list is read, names a ratio or a size
+#: only when it is one of these, which every Nano Banana model offers: it never promises a
+#: picture that the next message has to refuse ("a 3:7 cat picture").
+ACK_RATIOS: tuple[str, ...] = ("1:1", "16:9", "9:16", "4:3", "3:4")
+ACK_SIZES: tuple[str, ...] = ("1K", "2K", "4K")
 SIZES: tuple[str, ...] = ("512px", "1K", "2K", "4K")
 MAX_SIZE = "4K"
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from skill.flow.ack import Request
+    from skill.flow.group import GroupFollow, follow
     from skill.flow.message import Conversation, Said, answer
     from skill.flow.states import TRANSITIONS, IllegalTransition, State, advance
     from skill.flow.steps import (
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
         Options,
         Outcome,
         Services,
-        follow,
         nothing_to_resume,
     )
 
@@ -31,6 +31,7 @@ __all__ = [
     "Conversation",
     "Downloader",
     "Follow",
+    "GroupFollow",
     "IllegalTransition",
     "Options",
     "Outcome",
@@ -55,7 +56,8 @@ _HOMES = {
     "Options": "skill.flow.steps",
     "Outcome": "skill.flow.steps",
     "Services": "skill.flow.steps",
-    "follow": "skill.flow.steps",
+    "follow": "skill.flow.group",
+    "GroupFollow": "skill.flow.group",
     "nothing_to_resume": "skill.flow.steps",
     "TRANSITIONS": "skill.flow.states",
     "IllegalTransition": "skill.flow.states",

@@ -31,7 +31,7 @@ from skill.events import Reply
 from skill.exits import EXIT_OK, EXIT_USAGE
 from skill.flow.cadence import ProgressPoint
 from skill.flow.download import download_image
-from skill.flow.offers import as_alternative, offers_for
+from skill.flow.offers import as_alternative, model_offer, offers_for
 from skill.flow.states import State, advance
 from skill.flow.watch import watch
 from skill.ima import (
@@ -50,7 +50,7 @@ from skill.ima import (
     schedule_for,
     validate_inputs,
 )
-from skill.intent import NOTICE_IMAGE_REQUIRED, NOTICE_SIZE_CAPPED
+from skill.intent import NOTICE_COUNT_CAPPED, NOTICE_IMAGE_REQUIRED, NOTICE_SIZE_CAPPED
 from skill.job import DELIVERED, FAILED, Job, resolve, utc_stamp
 from skill.reasons import Reason, exit_code_for
 from skill.render import (
@@ -274,30 +274,9 @@ class Follow:
         yield Reply("done")
 
     async def _new(self) -> AsyncIterator[Reply]:
-        request = self.job.request
-        self._refuse_bad_input()
-        self._move(State.RESOLVING)
+        plan, notices, urls = await self._prepare()
         client = self._services.client
-        tree = await client.product_list(request.task_type)
-        self._summaries = nano_banana_models(tree, request.task_type)
-        notices = await self._preference_notices()
-        saved = None if request.preference == "clear" else await self._saved_model()
-        try:
-            resolved = resolve(request, saved, tree)
-        except UnsupportedOption as exc:
-            self.error = exc
-            raise _Refusal(self._unsupported(exc, saved), exc.reason) from None
-        plan = resolved.plan
-        if plan is None:  # resolve always prices the job
-            raise RuntimeError("resolve gave no plan")
-        self.job = self.job.model_copy(update={"plan": plan})
-        if request.preference == "save" and request.model_id:
-            notices.append(await self._save_preference(plan))
-
-        urls: list[str] = []
-        if request.input_images:
-            self._move(State.UPLOADING)
-            urls = await client.prepare_inputs(list(request.input_images))
+        request = self.job.request
         self._move(State.CREATING)
         # Written down before the create leaves: if its answer is lost, the journal still says
         # that a create was sent, and nothing ever sends it again.
@@ -326,6 +305,36 @@ class Follow:
         )
         async for reply in self._wait(task_id, plan, already_s=0.0, poll_at_once=False):
             yield reply
+
+    async def _prepare(self) -> tuple[Plan, list[Notice], list[str]]:
+        """Everything before the create: the refusals that need no network, the live product
+        list, the plan, the saved choice, the upload. Returns the plan, the start notice's
+        notices and the uploaded pictures' links."""
+        request = self.job.request
+        self._refuse_bad_input()
+        self._move(State.RESOLVING)
+        client = self._services.client
+        tree = await client.product_list(request.task_type)
+        self._summaries = nano_banana_models(tree, request.task_type)
+        notices = await self._preference_notices()
+        saved = None if request.preference == "clear" else await self._saved_model()
+        try:
+            resolved = resolve(request, saved, tree)
+        except UnsupportedOption as exc:
+            self.error = exc
+            raise _Refusal(self._unsupported(exc, saved), exc.reason) from None
+        plan = resolved.plan
+        if plan is None:  # resolve always prices the job
+            raise RuntimeError("resolve gave no plan")
+        self.job = self.job.model_copy(update={"plan": plan})
+        if request.preference == "save" and request.model_id:
+            notices.append(await self._save_preference(plan))
+
+        urls: list[str] = []
+        if request.input_images:
+            self._move(State.UPLOADING)
+            urls = await client.prepare_inputs(list(request.input_images))
+        return plan, notices, urls
 
     async def _wait(
         self, task_id: str, plan: Plan, *, already_s: float, poll_at_once: bool
@@ -400,8 +409,9 @@ class Follow:
             credits=plan.credit,
         )
 
-    async def _save_picture(self, url: str) -> Path | None:
-        """Download the picture into ``out_dir`` when one was given; a failure only logs.
+    async def _save_picture(self, url: str, stem: str | None = None) -> Path | None:
+        """Download the picture into ``out_dir`` when one was given (named ``stem``, by default
+        the task's id); a failure only logs.
 
         The picture exists at its link whatever happens here: saving a copy is a convenience.
         """
@@ -409,27 +419,31 @@ class Follow:
         if out_dir is None:
             return None
         try:
-            return await self._services.downloader(url, out_dir, self.job.task_id or "image")
+            name = stem or self.job.task_id or "image"
+            return await self._services.downloader(url, out_dir, name)
         except Exception as exc:
             log.warning("could not save the image into %s: %s", out_dir, exc)
             return None
 
     # --- resuming a job from the journal ----------------------------------------------------
     async def _resume(self) -> AsyncIterator[Reply]:
-        job, plan = self.job, self.job.plan
+        job = self.job
         self._move(State.RESUMED)
         delivered = job.status == DELIVERED and bool(job.media)
-        yield Reply(
-            "ack",
-            text=self._text(
-                ResumeFound(
-                    model_name=job.model_name,
-                    delivered=delivered,
-                    unconfirmed=not job.task_ids and not delivered,
-                )
-            ),
-            lang=self._lang,
-        )
+        if not self._acknowledged:  # a follow-up's first reply may have said it already
+            found = ResumeFound(
+                model_name=job.model_name,
+                delivered=delivered,
+                unconfirmed=not job.task_ids and not delivered,
+            )
+            yield Reply("ack", text=self._text(found), lang=self._lang)
+        async for reply in self._resume_body():
+            yield reply
+
+    async def _resume_body(self) -> AsyncIterator[Reply]:
+        """A job from the journal after its first reply: fetched, sent again or told."""
+        job, plan = self.job, self.job.plan
+        delivered = job.status == DELIVERED and bool(job.media)
         task_id = job.task_id
         try:
             if not job.started:
@@ -490,6 +504,12 @@ class Follow:
         request = self.job.request
         if not request.prompt.strip():
             raise _Refusal(AskPrompt(), Reason.BAD_REQUEST)
+        if len(request.prompt) > catalog.MAX_PROMPT_CHARS:
+            # Said, never cut short: a shortened description would draw something else.
+            limit = catalog.MAX_PROMPT_CHARS
+            raise _Refusal(
+                Failure(Reason.BAD_REQUEST, too_long=limit, not_started=True), Reason.BAD_REQUEST
+            )
         wants_edit = (
             request.task_type == "image_to_image" or NOTICE_IMAGE_REQUIRED in request.notices
         )
@@ -520,6 +540,8 @@ class Follow:
         notices: list[Notice] = []
         if NOTICE_SIZE_CAPPED in request.notices:
             notices.append(Notice("size_capped"))
+        if NOTICE_COUNT_CAPPED in request.notices:
+            notices.append(Notice("count_capped"))
         if request.unsupported_model:
             notices.append(Notice("unsupported_model", request.unsupported_model))
         if request.preference == "clear":
@@ -558,6 +580,11 @@ class Follow:
             options = summary.aspect_ratios if exc.field == "aspect_ratio" else summary.sizes
             if wanted in (option.lower() for option in options):
                 elsewhere = summary.model_name
+        if other_id is not None and elsewhere is not None:
+            # "Nano Banana Pro offers 21:9: want me to use it?": a plain "yes" takes it.
+            offer = model_offer(self._summaries, other_id)
+            if offer is not None:
+                self.job = self.job.model_copy(update={"offers": [offer], "reason": exc.reason})
         return Failure(
             exc.reason,
             offered=exc.allowed,

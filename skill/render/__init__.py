@@ -20,6 +20,7 @@ from skill.render.messages import (
     AskPrompt,
     DemoBanner,
     Failure,
+    FollowupNothing,
     Hint,
     Interrupted,
     Lang,
@@ -33,6 +34,7 @@ from skill.render.messages import (
     Stage,
     Start,
     Success,
+    Summary,
     Usage,
     UsageProblem,
     kind_of,
@@ -48,6 +50,7 @@ __all__ = [
     "AskPrompt",
     "DemoBanner",
     "Failure",
+    "FollowupNothing",
     "Hint",
     "Interrupted",
     "Lang",
@@ -63,6 +66,7 @@ __all__ = [
     "Stage",
     "Start",
     "Success",
+    "Summary",
     "Usage",
     "UsageProblem",
     "kind_of",
@@ -81,6 +85,8 @@ _FALLBACK_KIND: dict[MessageKind, MessageKind] = {
     "resume_interrupted": "failure",
     "hint": "failure",
     "usage": "failure",
+    "followup_nothing": "ask_prompt",
+    "summary": "success",
 }
 
 

@@ -31,6 +31,16 @@ class Ack:
     #: remembered, or ``forgot`` when the saved choice was dropped ("用默认的").
     remembered: str | None = None
     forgot: bool = False
+    #: A follow-up's first reply: how the new picture comes from the last one ("offer",
+    #: "retry", "again", "change", "edit"), or "declined", "busy" (a generation is still
+    #: running for this person), "checking" (a follow-up that will be answered by a question).
+    followup: str | None = None
+    #: The model the follow-up uses when it names one (an alternative taken, a model asked
+    #: for), and the alternative's size (both known before the product list is read).
+    model_name: str | None = None
+    offer_size: str | None = None
+    #: How many pictures (more than one: one task each).
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,9 @@ class AskImage:
     """An edit was asked for without an image: ask for it."""
 
 
-NoticeKind = Literal["size_capped", "unsupported_model", "preference_saved", "preference_cleared"]
+NoticeKind = Literal[
+    "size_capped", "unsupported_model", "preference_saved", "preference_cleared", "count_capped"
+]
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,8 @@ class Start:
     credits: int
     size: str | None = None
     notices: tuple[Notice, ...] = ()
+    #: Several pictures: ``credits`` is the price of one, the notice says the total.
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,9 @@ class Progress:
     overdue: bool = False
     #: Well past the estimate: a single "still working" note instead of a percentage.
     still_working: bool = False
+    #: Several pictures: how many, and how many are done so far.
+    count: int = 1
+    made: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,9 @@ class Success:
     url: str
     #: The saved file, shown only where the reader is at this machine (a terminal).
     path: str | None = None
+    #: Several pictures: which one this is (1-based), of how many.
+    index: int | None = None
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,30 @@ class Failure:
     not_started: bool = False
     #: No key is set up at all (rather than a key the service refused).
     no_key: bool = False
+    #: The description is longer than this many characters (refused, nothing cut).
+    too_long: int | None = None
+    #: Several pictures: which one failed (1-based), of how many.
+    index: int | None = None
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class FollowupNothing:
+    """A follow-up that cannot be carried out: nothing to follow (``why`` "nothing"), no such
+    alternative ("no_offer"), nothing worth trying again ("not_retryable") or no finished
+    picture to change ("no_picture"). ``kind`` is the follow-up's kind."""
+
+    why: str
+    kind: str | None = None
+    choice: int | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The last word of several pictures: how many were made."""
+
+    count: int
+    made: int
 
 
 @dataclass(frozen=True)
@@ -222,6 +266,8 @@ Message = (
     | Interrupted
     | Hint
     | Usage
+    | FollowupNothing
+    | Summary
 )
 MessageKind = Literal[
     "ack",
@@ -237,6 +283,8 @@ MessageKind = Literal[
     "resume_interrupted",
     "hint",
     "usage",
+    "followup_nothing",
+    "summary",
 ]
 
 
@@ -274,5 +322,9 @@ def kind_of(message: Message) -> MessageKind:
             return "hint"
         case Usage():
             return "usage"
+        case FollowupNothing():
+            return "followup_nothing"
+        case Summary():
+            return "summary"
         case _:
             assert_never(message)

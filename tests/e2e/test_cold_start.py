@@ -87,7 +87,7 @@ def test_a_message_that_only_remembers_a_model_still_acks_first(
     record, out, code = probe(
         env, "stdout", "run", "以后都用 Pro", "--format", "jsonl", tmp=tmp_path
     )
-    assert code == 2, out  # nothing to draw: asked what to draw
+    assert code == 0, out  # only a saved choice: confirmed, nothing else asked
     assert loaded(record["modules"], NOT_BEFORE_ACK) == []
     assert "Nano Banana Pro" in json.loads(record["first"])["text"]
     saved = json.loads((Path(env["HOME"]) / ".openclaw/memory/ima_prefs.json").read_text())
