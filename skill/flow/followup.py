@@ -40,9 +40,7 @@ __all__ = ["Action", "Said", "Turn", "decide", "needs"]
 Action = Literal["new", "make", "fetch", "say"]
 #: The fixed answers: the choice was saved, the follow-up was declined, a generation is still
 #: running for this chat and person, or the follow-up cannot be carried out (and why).
-Said = Literal[
-    "saved", "declined", "busy", "nothing", "no_offer", "not_retryable", "no_picture"
-]  # fmt: skip
+Said = Literal["saved", "declined", "busy", "nothing", "no_offer", "not_retryable"]
 #: How the new job came from the last one (the acknowledgement says it).
 How = Literal["offer", "retry", "again", "change", "edit"]
 
@@ -156,7 +154,7 @@ def _follow(intent: Intent, followup: Followup, job: Mapping[str, Any], lang: st
     if kind == "edit":
         media = [m for m in job.get("media") or () if isinstance(m, str) and m]
         if not media:
-            return Turn("say", said="no_picture", kind=kind)
+            return Turn("say", said="nothing", kind=kind)  # no picture to change: ask for one
         updates: dict[str, Any] = {
             "task_type": "image_to_image",
             "input_images": [media[-1]],

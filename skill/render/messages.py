@@ -159,8 +159,8 @@ class Failure:
 @dataclass(frozen=True)
 class FollowupNothing:
     """A follow-up that cannot be carried out: nothing to follow (``why`` "nothing"), no such
-    alternative ("no_offer"), nothing worth trying again ("not_retryable") or no finished
-    picture to change ("no_picture"). ``kind`` is the follow-up's kind."""
+    alternative ("no_offer") or nothing worth trying again ("not_retryable"). ``kind`` is the
+    follow-up's kind."""
 
     why: str
     kind: str | None = None

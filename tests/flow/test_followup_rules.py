@@ -99,7 +99,7 @@ def test_yes_without_alternatives(memory: dict[str, Any], action: str, said: str
 def test_follow_ups_with_nothing_to_work_on_say_why() -> None:
     assert turn_of("好的", None).said == "nothing"
     assert turn_of("第二个", remembered(offers=[PRO_OFFER])).said == "no_offer"
-    assert turn_of("把它变成水彩画", remembered()).said == "no_picture"
+    assert turn_of("把它变成水彩画", remembered()).said == "nothing"  # no picture: asked for one
     assert turn_of("上一张图呢", remembered(created=False)).said == "nothing"
     assert turn_of("算了", None).said == "declined"
     assert all(
