@@ -14,10 +14,8 @@ but :mod:`skill.catalog`.
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import math
-import random
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -123,9 +121,13 @@ class RetryPolicy:
             return None
         if retry_after is not None:
             return retry_after if retry_after <= self.retry_after_cap_s else None
-        ceiling = min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1))
+        ceiling: float = min(self.backoff_cap_s, self.backoff_base_s * 2.0 ** (attempt - 1))
         # Equal jitter: between half the ceiling and all of it, so some backoff always remains.
-        return random.uniform(ceiling / 2, ceiling) if self.jitter else ceiling  # noqa: S311 -- jitter, not security
+        if not self.jitter:
+            return ceiling
+        import random  # on the first retry only: run's first reply does not load it
+
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 -- jitter, not security
 
 
 # --- Retry-After -----------------------------------------------------------------------------
@@ -180,6 +182,10 @@ def _delta_seconds(text: str) -> float | None:
 
 
 def _seconds_until(text: str, now: datetime | None) -> float | None:
+    # Imported here: email.utils costs 15 ms at start, and run's first reply, which imports
+    # this module through the settings, never reads a Retry-After date.
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, OverflowError):  # not a date, or fields out of range

@@ -85,23 +85,24 @@ class Followup:
 _PUNCT = " \t\n\r\x00,.;:!?~\"'`()[]{}<>…—-_*/|#@&=+^%$，。；：！？～、“”‘’（）【】《》「」『』·・"
 #: Emoji that say yes or no; every other emoji (and variation selectors) is dropped.
 _EMOJI_WORDS = {"👍": "ok", "👌": "ok", "🆗": "ok", "✅": "ok", "🙆": "ok", "👎": "no", "🙅": "no"}
-_EMOJI_RANGES = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0xFE00, 0xFE0F), (0x200D, 0x200D))
+#: Punctuation and spaces out, the yes/no emoji as words: a small table (a table of every emoji
+#: code point would cost a millisecond to build in each process that parses one message).
+_SQUEEZE = str.maketrans({**dict.fromkeys(_PUNCT), **_EMOJI_WORDS})
 
 
 @cache
-def _squeeze_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {ord(c): None for c in _PUNCT}
-    for low, high in _EMOJI_RANGES:
-        for code in range(low, high + 1):
-            table[code] = None
-    for emoji, word in _EMOJI_WORDS.items():
-        table[ord(emoji)] = word
-    return table
+def _emoji() -> re.Pattern[str]:
+    """Emoji, variation selectors and the zero-width joiner (a character class: compiled in
+    microseconds, on the first message with a character outside ASCII)."""
+    return re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe00-\ufe0f\u200d]")
 
 
 def squeeze(text: str) -> str:
     """``text`` lowercased, without spaces, punctuation or emoji (a thumbs-up is "ok")."""
-    return text.lower().translate(_squeeze_table())
+    squeezed = text.lower().translate(_SQUEEZE)
+    if squeezed.isascii():
+        return squeezed
+    return _emoji().sub("", squeezed)
 
 
 def _collapse(text: str) -> str:
@@ -227,25 +228,24 @@ _EN_FILLER = _words(
 )
 
 
-@cache
-def _tokens() -> re.Pattern[str]:
-    return re.compile(r"[^\W_]+")
-
-
-@cache
-def _emoji() -> re.Pattern[str]:
-    return re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+#: Every character of the Chinese filler (a quick no before the pattern is compiled).
+_ZH_FILLER_CHARS = frozenset(
+    "好的滴哒嘞嗯恩行可以那就请麻烦你帮我给再重新来画生成做出弄改换一下次遍张个幅1吧啊呀哈呢嘛哦啦"
+    "试看效果谢这它同样尺寸大小比例格式子okayessuregain"
+)
+#: Punctuation to spaces, for splitting what is left of a message into words.
+_SPACES = str.maketrans(dict.fromkeys(_PUNCT, " "))
 
 
 def _only_filler(prompt: str) -> bool:
-    if not prompt.isascii() and _emoji().search(prompt):
+    ascii_only = prompt.isascii()
+    if not ascii_only and _emoji().search(prompt) is not None:
         return False  # "🐶" describes a picture
-    for found in _tokens().finditer(prompt.lower()):
-        token = found.group()
+    for token in prompt.lower().translate(_SPACES).split():
         if token.isascii():
             if token not in _EN_FILLER:
                 return False
-        elif _zh_filler().fullmatch(token) is None:
+        elif not set(token) <= _ZH_FILLER_CHARS or _zh_filler().fullmatch(token) is None:
             return False
     return True
 
@@ -272,13 +272,12 @@ def _edit_said() -> re.Pattern[str]:
     )
 
 
-@cache
-def _edit_said_gate() -> re.Pattern[str]:
-    return re.compile(
-        r"[把将给让在它这那]|背景|颜色|天空|风格|画风|色调|头发|衣服|眼睛|表情|光线|天气|季节"
-        r"|make|turn|change|convert|edit|transform",
-        re.I,
-    )
+#: Words one of which :func:`_edit_said` needs: plain substring tests before it compiles.
+_EDIT_SAID_WORDS = (
+    "把", "将", "给", "让", "在", "它", "这", "那", "背景", "颜色", "天空", "风格", "画风", "色调",
+    "头发", "衣服", "眼睛", "表情", "光线", "天气", "季节", "make", "turn", "change", "convert",
+    "edit", "transform",
+)  # fmt: skip
 
 
 @cache
@@ -303,7 +302,10 @@ def _is_edit(prompt: str) -> bool:
     first = prompt[:1]
     if (first in _EDIT_FIRST or first.isascii()) and _edit_start().match(prompt):
         return True
-    return bool(_edit_said_gate().search(prompt)) and _edit_said().search(prompt) is not None
+    low = prompt.lower()
+    if not any(word in low for word in _EDIT_SAID_WORDS):
+        return False
+    return _edit_said().search(prompt) is not None
 
 
 #: Repeated letters are looked through only in messages this short (squeezed).
@@ -347,6 +349,32 @@ _FIRST = frozenset(w[0] for w in _ACCEPT | _DECLINE)
 _PLAIN = {kind: Followup(kind) for kind in KINDS}
 
 
+_CHOOSE_WORDS = ("第", "方案", "选项", "first", "second", "1st", "2nd", "option", "choice", "#")
+_FETCH_ENDS = (
+    "呢", "吗", "没", "有", "嘛", "哪", "哪里", "哪儿", "了", "我", "一下", "一次", "一遍", "进度",
+    "图", "图片", "片", "照片", "画", "张", "幅", "结果", "ok", "please", "pls", "plz", "thanks",
+    "thx", "谢谢", "吧", "啊", "呀",
+)  # fmt: skip
+_FETCH_STARTS = (
+    "where", "is", "done", "ready", "finished", "any", "the", "my", "last", "previous", "latest",
+    "send", "show", "resend", "still", "how", "what", "status", "hello", "ok", "yes", "sure",
+    "please", "我", "刚", "之", "上", "最", "那", "生", "图", "画", "做", "出", "完", "还", "怎",
+    "进", "再", "重", "发", "好", "嗯", "恩", "行", "可", "就", "是", "对",
+)  # fmt: skip
+
+
+def _may_be_whole(core: str) -> bool:
+    """Whether :data:`_WHOLE` can match: plain substring tests, so that a description (most
+    messages) never compiles it."""
+    if any(word in core for word in _CHOOSE_WORDS) or core.startswith("no"):
+        return True
+    if len(core) <= _REPEATS_MAX and ("1" in core or "2" in core):
+        return True
+    if not core.startswith(_FETCH_STARTS):
+        return False
+    return core.isascii() or core.endswith(_FETCH_ENDS)
+
+
 def _by_words(core: str) -> Followup | None:
     """A short message matched whole: decline, again, accept, choose or fetch."""
     kind = _KIND_OF.get(core)
@@ -356,7 +384,7 @@ def _by_words(core: str) -> Followup | None:
         return _PLAIN[kind]
     if not core:
         return None
-    whole = _whole().fullmatch(core)
+    whole = _whole().fullmatch(core) if _may_be_whole(core) else None
     if whole is not None:
         if whole.group("fetch") is not None:
             return _PLAIN[FETCH]

@@ -126,3 +126,11 @@ def test_console_script_works_too() -> None:
         [str(script), "parse", "--json", "a cat, 4k"], capture_output=True, text=True, check=False
     )
     assert json.loads(result.stdout)["size"] == "4K"
+
+
+def test_the_chat_and_sender_flags_are_taken_and_change_nothing() -> None:
+    plain = run("--json", "好的")
+    keyed = run("--json", "好的", "--chat-id", "oc_1", "--user-id", "ou_1")
+    assert keyed.returncode == 0, keyed.stderr
+    assert keyed.stdout == plain.stdout
+    assert json.loads(keyed.stdout)["followup"] == {"kind": "accept", "choice": None, "changes": {}}
