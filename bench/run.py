@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 #: In the order they run: the cheap ones first.
-BENCHMARKS: tuple[str, ...] = ("parse", "cold_start", "polling", "load")
+BENCHMARKS: tuple[str, ...] = ("parse", "cold_start", "polling", "mcp", "load")
 
 
 def machine() -> str:

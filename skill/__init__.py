@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from skill import _lazy_httpx_cli
 from skill._version import __version__
+
+_lazy_httpx_cli.install()
 
 __all__ = ["__version__", "generate"]
 

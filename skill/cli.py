@@ -194,6 +194,33 @@ def _add_resume(sub: Subparsers) -> None:
     resume.add_argument("--out-dir")
 
 
+def _add_mcp(sub: Subparsers) -> None:
+    mcp = sub.add_parser(
+        "mcp",
+        help="serve the tools over MCP (stdio, or streamable HTTP with --http)",
+        description="The MCP server: tools generate_image, list_models, understand_request and "
+        "get_last_image. The key comes from IMA_API_KEY in the server's environment only. "
+        "Needs the mcp extra: pip install 'ima-nano-banana[mcp]'.",
+    )
+    mcp.add_argument(
+        "--http",
+        action="store_true",
+        help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio",
+    )
+    mcp.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="with --http: the address to listen on (default 127.0.0.1); any address other "
+        "than loopback needs a bearer token in IMA_MCP_TOKEN",
+    )
+    mcp.add_argument(
+        "--port",
+        type=int,
+        default=8766,
+        help="with --http: the port (default 8766; 0: any free one, printed on stderr)",
+    )
+
+
 def _add_tool_schema(sub: Subparsers) -> None:
     schema = sub.add_parser("tool-schema", help="the generate_image tool for agent frameworks")
     schema.add_argument("--format", choices=("openai", "anthropic", "both"), default="both")
@@ -210,6 +237,7 @@ _COMMANDS: dict[str, Callable[[Subparsers], None]] = {
     "sim": _add_sim,
     "resume": _add_resume,
     "tool-schema": _add_tool_schema,
+    "mcp": _add_mcp,
 }
 
 

@@ -11,14 +11,13 @@ localized. Channels and front doors consume these and know nothing of IMA.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from skill.reasons import Reason
+if TYPE_CHECKING:
+    from skill.reasons import Reason
 
 EventKind = Literal["ack", "start", "progress", "success", "failure", "summary", "done"]
 
-#: The failure reasons of the contract, as the strings the JSON lines carry.
-REASONS: tuple[str, ...] = tuple(reason.value for reason in Reason)
 
 #: The JSON keys of an event, in the contract's order (``event`` first).
 _KEYS = (
@@ -65,9 +64,13 @@ class Reply:
     made: int | None = None
 
     def __post_init__(self) -> None:
-        if self.reason is not None and not isinstance(self.reason, Reason):
-            # A reason given as its string: one of the contract's, or a ValueError.
-            object.__setattr__(self, "reason", Reason(self.reason))
+        if self.reason is not None:
+            # Loaded only with a reason: the acknowledgement, the first line, has none.
+            from skill.reasons import Reason
+
+            if not isinstance(self.reason, Reason):
+                # A reason given as its string: one of the contract's, or a ValueError.
+                object.__setattr__(self, "reason", Reason(self.reason))
         if self.event == "failure" and self.reason is None:
             raise ValueError("a failure needs its reason")
 
@@ -80,11 +83,20 @@ class Reply:
                 continue
             if isinstance(value, tuple):
                 value = list(value)
-            elif isinstance(value, Reason):
-                value = value.value
+            elif key == "reason":
+                value = str(value)  # the reason's contract string
             out[key] = value
         return out
 
 
 #: The name the core uses: one event of ``follow``.
 Event = Reply
+
+
+def __getattr__(name: str) -> Any:
+    # REASONS, the contract's reason strings, builds the reason table: loaded on first use.
+    if name == "REASONS":
+        from skill.reasons import Reason
+
+        return tuple(reason.value for reason in Reason)
+    raise AttributeError(f"module 'skill.events' has no attribute {name!r}")

@@ -234,6 +234,18 @@ def utc_stamp(moment: datetime | None = None) -> str:
     )
 
 
+def parse_stamp(text: str | None) -> datetime | None:
+    """A time stamp written by :func:`utc_stamp` (or any ISO 8601 time) as an aware
+    datetime; a time without a zone is UTC; ``None`` when absent or unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def choose_model(request: JobRequest, saved_model_id: str | None) -> str:
     """Named in the words > the saved choice (unless the words clear it) > the default."""
     if request.model_id:

@@ -14,15 +14,17 @@ but :mod:`skill.catalog`.
 
 from __future__ import annotations
 
-import ipaddress
 import math
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from skill import catalog
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 # --- allow-lists -----------------------------------------------------------------------------
 
@@ -48,10 +50,19 @@ def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost":
         return True
+    if not _MAYBE_IP.fullmatch(host):
+        return False  # a name (letters past "f", a dash...) is no IP literal: no parser needed
+    import ipaddress  # only for what could be an address: run's first line checks a name
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+#: What an IP literal can be made of (IPv4 digits and dots; IPv6 hex, colons, a zone or an
+#: embedded IPv4); anything else is a name.
+_MAYBE_IP = re.compile(r"[0-9a-f.:%]+")
 
 
 def check_url(
@@ -121,11 +132,11 @@ class RetryPolicy:
             return None
         if retry_after is not None:
             return retry_after if retry_after <= self.retry_after_cap_s else None
-        ceiling: float = min(self.backoff_cap_s, self.backoff_base_s * 2.0 ** (attempt - 1))
+        ceiling = float(min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1)))
         # Equal jitter: between half the ceiling and all of it, so some backoff always remains.
         if not self.jitter:
             return ceiling
-        import random  # on the first retry only: run's first reply does not load it
+        import random  # the jitter's only use: not loaded by runs that never retry
 
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 -- jitter, not security
 
@@ -182,9 +193,9 @@ def _delta_seconds(text: str) -> float | None:
 
 
 def _seconds_until(text: str, now: datetime | None) -> float | None:
-    # Imported here: email.utils costs 15 ms at start, and run's first reply, which imports
-    # this module through the settings, never reads a Retry-After date.
+    # Dates are rare here (seconds are the usual form): their modules load only for one.
     import email.utils
+    from datetime import datetime, timezone
 
     try:
         when = email.utils.parsedate_to_datetime(text)

@@ -61,6 +61,11 @@ class Reason(StrEnum):
     #: The create was sent but its answer was lost: the picture may be on its way and the
     #: credits may be spent, and nothing can look the task up, so nothing is retried.
     UNCONFIRMED = "unconfirmed"
+    #: A bot's daily credit budget (of the person, or of the chat) would be exceeded: nothing
+    #: was created.
+    BUDGET_REACHED = "budget_reached"
+    #: A bot's shared store is out of reach: nothing was created, and it may be asked again.
+    SERVICE_BUSY = "service_busy"
     UNKNOWN = "unknown"
 
 
@@ -156,14 +161,20 @@ REASONS: Mapping[Reason, ReasonInfo] = MappingProxyType(
             N_("Only Nano Banana models are available here"), exit_code=EXIT_USAGE
         ),
         _R.UNCONFIRMED: ReasonInfo(
-            N_(
-                "The connection dropped right after your request was sent, so I couldn't "
-                "confirm that your picture was started"
-            ),
+            N_("The connection dropped right after your request was sent"),
             advice=N_(
                 "It may already be on its way and credits may have been used, so I haven't "
                 "sent it again. Please check your IMA account before asking for it again."
             ),
+        ),
+        _R.BUDGET_REACHED: ReasonInfo(
+            N_("Today's picture budget here has been used up"),
+            advice=N_("It starts again tomorrow."),
+        ),
+        _R.SERVICE_BUSY: ReasonInfo(
+            N_("The service is busy right now, so nothing was started"),
+            retryable=True,
+            advice=N_("Please send your message again in a moment."),
         ),
         _R.UNKNOWN: ReasonInfo(
             N_("Image generation encountered an issue, please try again or use another model"),
@@ -179,14 +190,6 @@ def reason_info(reason: Reason | str) -> ReasonInfo:
         return REASONS[Reason(reason)]
     except ValueError:
         return REASONS[Reason.UNKNOWN]
-
-
-def as_reason(value: Reason | str | None) -> Reason:
-    """``value`` as a :class:`Reason`; anything that is not one is ``unknown``."""
-    try:
-        return Reason(value) if value is not None else Reason.UNKNOWN
-    except ValueError:
-        return Reason.UNKNOWN
 
 
 def exit_code_for(reason: Reason | str, *, refused: bool = False) -> int:

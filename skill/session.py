@@ -9,7 +9,7 @@ of its own. The clock runs sped up only in the simulator's world (both endpoints
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 
 import httpx
@@ -19,12 +19,12 @@ from skill.clock import Clock, RealClock
 from skill.flow import Follow, Options, Services, follow
 from skill.flow.ack import Acknowledgement, Request
 from skill.flow.message import Conversation, answer
-from skill.flow.steps import Downloader
+from skill.flow.steps import Admit, Downloader
 from skill.ima import ImaClient
 from skill.job import Job
 from skill.render import Ack, Renderer, lang_of
 from skill.settings import Access
-from skill.store import FileStore, Store
+from skill.store import Store, open_store
 
 __all__ = ["Access", "Session"]  # Access: from skill.settings
 
@@ -54,8 +54,10 @@ class Session:
         renderer: Renderer | None = None,
         downloader: Downloader | None = None,
     ) -> Session:
-        """The session for ``access``: the store under ``env``'s HOME unless one is given, the
-        clock sped up by ``IMA_TIME_SCALE`` in the simulator's world unless one is given."""
+        """The session for ``access``: the store ``env`` asks for unless one is given
+        (:func:`skill.store.open_store`: Redis with ``IMA_STORE_URL``, else the files under its
+        HOME), the clock sped up by ``IMA_TIME_SCALE`` in the simulator's world unless one is
+        given."""
         scale = settings.time_scale(access.endpoints, env)
         clock = clock or RealClock(scale)
         client = ImaClient(
@@ -67,7 +69,7 @@ class Session:
         )
         return cls(
             client=client,
-            store=store if store is not None else FileStore.from_env(env),
+            store=store if store is not None else open_store(env),
             clock=clock,
             renderer=renderer or Renderer(),
             downloader=downloader,
@@ -87,10 +89,24 @@ class Session:
         *,
         step0: Acknowledgement | None = None,
         acknowledged: bool = False,
+        admit: Admit | None = None,
+        claimed: bool = False,
     ) -> Conversation:
-        """:func:`skill.flow.message.answer` on this session: one chat message, answered."""
+        """:func:`skill.flow.message.answer` on this session: one chat message, answered.
+
+        ``admit`` (a bot's budget) sees each new job once it is priced, before its create,
+        and may refuse it (:data:`skill.flow.steps.Admit`); ``claimed``: the caller holds the
+        chat and person's claim already."""
+        services = self.services
+        if admit is not None:
+            services = replace(services, admit=admit)
         return answer(
-            request, self.services, step0=step0, acknowledged=acknowledged, scale=self.scale
+            request,
+            services,
+            step0=step0,
+            acknowledged=acknowledged,
+            scale=self.scale,
+            claimed=claimed,
         )
 
     def follow(

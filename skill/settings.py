@@ -27,6 +27,9 @@ ENV_IM_BASE_URL = "IMA_IM_BASE_URL"
 #: Speeds up the conversation's clock; honoured only when both endpoints are loopback (the
 #: simulator's world, whose tasks run on the same sped-up time). Ignored for real hosts.
 ENV_TIME_SCALE = "IMA_TIME_SCALE"
+#: ``redis://host:port/db`` keeps prefs, the journal, the follow-up memory, deduplication and
+#: the per-chat claims in Redis (bots with several replicas); unset: files under ``HOME``.
+ENV_STORE_URL = "IMA_STORE_URL"
 
 
 class EndpointRefused(ValueError):
@@ -67,6 +70,11 @@ def check_endpoint(url: str, *, variable: str) -> str:
 class Endpoints:
     base_url: str
     im_base_url: str
+
+    @property
+    def uses_tls(self) -> bool:
+        """Either endpoint is https."""
+        return any(urlsplit(u).scheme == "https" for u in (self.base_url, self.im_base_url))
 
     @property
     def is_loopback(self) -> bool:
@@ -135,6 +143,12 @@ def openclaw_home(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     home = env.get("HOME") or str(Path.home())
     return Path(home) / ".openclaw"
+
+
+def store_url(env: Mapping[str, str] | None = None) -> str | None:
+    """The shared store's URL (``IMA_STORE_URL``), or ``None`` for the files under ``HOME``."""
+    env = os.environ if env is None else env
+    return (env.get(ENV_STORE_URL) or "").strip() or None
 
 
 def prefs_path(env: Mapping[str, str] | None = None) -> Path:

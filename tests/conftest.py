@@ -11,6 +11,7 @@ from hypothesis import settings
 
 from skill.clock import FakeClock
 from skill.sim import SimServer, Simulator
+from tests.rediskit import RedisServer
 
 # ==== hypothesis profiles ====================================================================
 #
@@ -103,3 +104,44 @@ def sim_env(tmp_path: Path) -> SimEnv:
 
 
 # ==== end of simulator fixtures ==============================================================
+
+# ==== Redis fixtures (owner: skill/store/redis_store, skill/serve) ===========================
+#
+# `redis_server`: one real redis-server for the whole session (tests/rediskit.py; CI fails
+#   without it, elsewhere these tests skip). `redis_url`: its URL, the database flushed first.
+#   `redis_factory()`: a private server of the test's own (to kill and start again).
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server on a free loopback port for the session (no persistence)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's Redis, emptied for this test: ``redis://127.0.0.1:<port>/0``."""
+    if not redis_server.ping():
+        redis_server.start()  # a test stopped it
+    redis_server.command("FLUSHALL")
+    return redis_server.url
+
+
+@pytest.fixture
+def redis_factory(tmp_path: Path) -> Iterator[Callable[[], RedisServer]]:
+    """``redis_factory()`` starts a private redis-server, stopped after the test."""
+    started: list[RedisServer] = []
+
+    def start() -> RedisServer:
+        server = RedisServer(tmp_path / f"redis{len(started)}").start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+# ==== end of Redis fixtures ==================================================================

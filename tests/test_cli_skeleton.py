@@ -8,7 +8,7 @@ from skill.cli import build_parser
 
 @pytest.mark.parametrize(
     "command",
-    ["run", "parse", "create", "models", "prefs", "demo", "sim", "resume", "tool-schema"],
+    ["run", "parse", "create", "models", "prefs", "demo", "sim", "resume", "tool-schema", "mcp"],
 )
 def test_every_command_has_help(command: str) -> None:
     result = subprocess.run(

@@ -4,8 +4,14 @@ guard; the guard catches real leaks; a leaking message falls back to the safe te
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skill import catalog
 from skill.events import REASONS
@@ -246,3 +252,37 @@ def test_resumes_messages_go_through_the_guard_like_every_other() -> None:
     assert leaked == renderer.fallback("progress", "zh")
     with pytest.raises(NeverSayViolation):
         renderer.render(ResumeFound("gemini-3-pro-image"), "en", strict=True)
+
+
+# --- numbers without Babel's data on every run ----------------------------------------------
+@given(
+    st.one_of(
+        st.integers(min_value=-(10**12), max_value=10**12),
+        st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False),
+    ),
+    st.sampled_from(["zh", "en"]),
+)
+def test_numbers_are_written_exactly_as_babel_writes_them(value: float, lang: str) -> None:
+    from babel.numbers import format_decimal
+
+    from skill.render.formatting import LOCALES, format_number
+
+    assert format_number(value, lang) == format_decimal(value, locale=LOCALES[lang])  # type: ignore[arg-type]
+
+
+def test_a_number_needs_no_babel_once_its_facts_are_kept(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from skill.render.formatting import format_number\n"
+        "print(format_number(1234, 'zh'), format_number(6, 'en'), 'babel' in sys.modules)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    first = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    second = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert first.stdout.split() == ["1,234", "6", "True"]  # read from Babel, then kept
+    assert second.stdout.split() == ["1,234", "6", "False"]

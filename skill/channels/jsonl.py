@@ -1,4 +1,4 @@
-"""``run --format jsonl``: one JSON object a line, flushed as it happens (DESIGN.md)."""
+"""``run --format jsonl``: one JSON object a line, flushed as it happens (docs/contracts.md)."""
 
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from skill.events import Reply
     from skill.flow.ack import Acknowledgement, Recall, Request
+    from skill.render import UsageProblem
     from skill.settings import Access
     from skill.store.prefs import PreferenceStore
 
@@ -44,6 +45,13 @@ def _fail(line: str) -> int:
 
 def _lang(args: argparse.Namespace) -> str:
     return args.lang if args.lang in ("zh", "en") else "en"
+
+
+def usage_line(problem: UsageProblem, lang: str, *, name: str | None = None) -> str:
+    """:func:`skill.commands._access.usage_line`, loaded only when a refusal is due."""
+    from skill.commands._access import usage_line as line
+
+    return line(problem, lang, name=name)
 
 
 def read_text(args: argparse.Namespace) -> str | None:
@@ -76,8 +84,6 @@ def open_channel(args: argparse.Namespace) -> Channel:
 
 def main(args: argparse.Namespace) -> int:
     """Run one conversation; see the module docstring for the exit codes."""
-    from skill.commands._access import usage_line
-
     text = read_text(args)
     if text is None:
         return _fail(usage_line("text_env_unset", _lang(args), name=args.text_env))

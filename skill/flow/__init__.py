@@ -9,8 +9,9 @@ reply before the rest (and with it httpx and pydantic) is imported at all.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from skill._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from skill.flow.ack import Request
@@ -66,10 +67,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'skill.flow' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # once loaded, a plain module attribute
-    return value
+__getattr__ = lazy_getattr(__name__, _HOMES, globals())

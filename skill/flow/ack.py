@@ -16,14 +16,20 @@ of an alternative taken, and a ratio or size only when every Nano Banana model o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from skill import catalog
 from skill.events import Reply
 from skill.flow.followup import Turn, decide, needs
-from skill.intent import NOTICE_IMAGE_REQUIRED, Intent, parse
+from skill.intent import (
+    NOTICE_IMAGE_REQUIRED,
+    NOTICE_SIZE_CAPPED,
+    NOTICE_UNSUPPORTED_MODEL,
+    Intent,
+    parse,
+)
 from skill.render import Ack, Lang, Renderer, ResumeFound, lang_of
 
 if TYPE_CHECKING:
@@ -37,6 +43,7 @@ __all__ = [
     "acknowledge",
     "missing_input",
     "recalled",
+    "with_choices",
 ]
 
 
@@ -100,6 +107,12 @@ class Request:
     timeout_s: float | None = None
     poll_interval_s: float | None = None
     out_dir: Path | None = None
+    #: Choices made apart from the words (an MCP tool call's fields): each one given wins over
+    #: what the words say. A catalog model id, a size ("4K") and a ratio ("16:9"); they are
+    #: checked against the live product list exactly as the words' own choices are.
+    model_id: str | None = None
+    size: str | None = None
+    aspect_ratio: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +176,7 @@ def acknowledge(
     ``recall`` reads the chat's memory and takes the claim; without it, a message that needs
     them gets an acknowledgement marked :attr:`Acknowledgement.deferred`.
     """
-    intent = parse(request.text, request.images)
+    intent = with_choices(parse(request.text, request.images), request)
     lang = lang_of(request.lang if request.lang in ("zh", "en") else intent.language)
     missing = missing_input(intent)
     need_memory, need_claim = needs(intent, missing)
@@ -237,6 +250,37 @@ def _ack(
         model_name=turn.model_name,
         offer_size=turn.size,
         count=turn.count,
+    )
+
+
+def with_choices(intent: Intent, request: Request) -> Intent:
+    """``intent`` with the request's own choices (model, size, ratio) in place of the words'.
+
+    A model chosen this way is for this picture only: it never becomes the saved choice, even
+    when the words also say "from now on" about another model. What the words' own choice
+    would have noted (8K capped to 4K, a model that is not Nano Banana) is dropped with it.
+    """
+    if request.model_id is None and request.size is None and request.aspect_ratio is None:
+        return intent
+    notices = intent.notices
+    model_id, preference, unsupported = intent.model_id, intent.preference, intent.unsupported_model
+    if request.model_id is not None:
+        if preference == "save" and model_id != request.model_id:
+            preference = None
+        model_id, unsupported = request.model_id, None
+        notices = tuple(n for n in notices if n != NOTICE_UNSUPPORTED_MODEL)
+    if request.size is not None:
+        notices = tuple(n for n in notices if n != NOTICE_SIZE_CAPPED)
+    return replace(
+        intent,
+        model_id=model_id,
+        size=request.size if request.size is not None else intent.size,
+        aspect_ratio=(
+            request.aspect_ratio if request.aspect_ratio is not None else intent.aspect_ratio
+        ),
+        preference=preference,
+        notices=notices,
+        unsupported_model=unsupported,
     )
 
 

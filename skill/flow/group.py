@@ -83,6 +83,9 @@ class GroupFollow(Follow):
         count = request.count
         info = catalog.model_info(plan.model_id)
         self._move(State.CREATING)
+        # Written down before the first create leaves (and before the total is promised).
+        self.job = self.job.model_copy(update={"created_at": utc_stamp()})
+        await self._record_first()
         self._move(State.STARTED)
         # The total is said before anything is created: the person knows what it costs.
         start = Start(
@@ -104,9 +107,8 @@ class GroupFollow(Follow):
         created: list[tuple[int, str]] = []
         refused: tuple[int, ImaError] | None = None
         for index in range(1, count + 1):
-            if not self.job.created_at:
-                self.job = self.job.model_copy(update={"created_at": utc_stamp()})
-            await self._record()  # before the create leaves: it is never sent twice
+            if index > 1:
+                await self._record()  # before each create leaves: it is never sent twice
             try:
                 task_id = await self._services.client.create(plan, request.prompt, input_urls=urls)
             except ImaError as exc:

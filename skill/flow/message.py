@@ -41,13 +41,11 @@ from skill.flow.ack import (
 )
 from skill.flow.followup import Turn, needs
 from skill.flow.group import follow
-from skill.flow.steps import Options, Services
+from skill.flow.steps import Options, Services, rememberable
 from skill.ima import ImaError, nano_banana_models
 from skill.job import FAILED, Job, JobRequest, choose_model
 from skill.reasons import Reason
 from skill.render import AskImage, FollowupNothing, Message
-from skill.store import Store
-from skill.store.base import Lease
 from skill.store.files import FileStore
 
 log = logging.getLogger("skill.flow")
@@ -129,67 +127,6 @@ def options_for(request: Request) -> Options:
     )
 
 
-def rememberable(job: Job) -> bool:
-    """Whether a follow-up could work on ``job``: it described a picture that could be made
-    (not a message still missing its words or its picture)."""
-    request = job.request
-    prompt = request.prompt.strip()
-    if not prompt or len(request.prompt) > catalog.MAX_PROMPT_CHARS:
-        return False
-    return request.task_type != "image_to_image" or bool(request.input_images)
-
-
-class _Remembering:
-    """The store, with every journal write also kept as the chat and person's last job."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    async def record(self, job: Job) -> Job:
-        stored = await self._store.record(job)
-        if rememberable(stored):
-            try:
-                await self._store.remember(stored)
-            except OSError:
-                log.warning("could not remember the job for follow-ups", exc_info=True)
-        return stored
-
-    # The rest of the Store, as it is.
-    async def saved_model(self, user_id: str, task_type: str) -> str | None:
-        return await self._store.saved_model(user_id, task_type)
-
-    async def save_model(
-        self, user_id: str, task_type: str, *, model_id: str, model_name: str, credit: int | None
-    ) -> None:
-        await self._store.save_model(
-            user_id, task_type, model_id=model_id, model_name=model_name, credit=credit
-        )
-
-    async def clear_model(self, user_id: str, task_type: str | None = None) -> int:
-        return await self._store.clear_model(user_id, task_type)
-
-    async def job(self, key: str) -> Job | None:
-        return await self._store.job(key)
-
-    async def pending(self, user_id: str | None = None) -> list[Job]:
-        return await self._store.pending(user_id)
-
-    async def remember(self, job: Job) -> None:
-        await self._store.remember(job)
-
-    async def last_job(self, chat_id: str, user_id: str) -> Job | None:
-        return await self._store.last_job(chat_id, user_id)
-
-    async def hold(self, chat_id: str, user_id: str) -> Lease | None:
-        return await self._store.hold(chat_id, user_id)
-
-    async def first_time(self, key: str, ttl_s: float) -> bool:
-        return await self._store.first_time(key, ttl_s)
-
-    async def aclose(self) -> None:
-        await self._store.aclose()
-
-
 def answer(
     request: Request,
     services: Services,
@@ -197,6 +134,7 @@ def answer(
     step0: Acknowledgement | None = None,
     acknowledged: bool = False,
     scale: float = 1.0,
+    claimed: bool = False,
 ) -> Conversation:
     """The answer to one chat message (``request``): its events, then its exit code.
 
@@ -204,14 +142,18 @@ def answer(
     ``run`` makes and prints it before the IMA client is imported); ``acknowledged`` says it
     was given already, so it is not given twice, and then ``step0`` must have been made with
     the chat's memory at hand (not :attr:`~skill.flow.ack.Acknowledgement.deferred`).
-    ``scale`` is the clock's speed-up.
+    ``scale`` is the clock's speed-up. ``claimed``: the caller holds the chat and person's
+    claim already (a bot takes it before its first reply, and gives it up itself), so the
+    answer takes none.
     """
     if acknowledged and (step0 is None or step0.deferred):
         raise ValueError("an acknowledgement given already must be made with a Recall")
     options = options_for(request)
     if scale != 1.0:
         options = replace(options, scale=scale)
-    return _Answer(request, services, options, step0=step0, acknowledged=acknowledged)
+    return _Answer(
+        request, services, options, step0=step0, acknowledged=acknowledged, claimed=claimed
+    )
 
 
 class _Answer:
@@ -226,8 +168,10 @@ class _Answer:
         *,
         step0: Acknowledgement | None,
         acknowledged: bool,
+        claimed: bool = False,
     ) -> None:
         self._request = request
+        self._claimed = claimed
         self._services = services
         self._options = options
         self._step0 = step0
@@ -292,7 +236,7 @@ class _Answer:
         need_memory, need_claim = needs(first.intent, missing_input(first.intent))
         claim: Claim | None = None
         busy = False
-        if need_claim:
+        if need_claim and not self._claimed:
             try:
                 claim = await store.hold(request.chat_id, request.user_id)
                 busy = claim is None
@@ -316,7 +260,7 @@ class _Answer:
 
     async def _conversation(self, step0: Acknowledgement) -> Conversation:
         turn = step0.turn
-        services = replace(self._services, store=_Remembering(self._services.store))
+        services = replace(self._services, remember=True)
         if turn.action == "say":
             return await self._said(step0)
         if turn.action == "fetch" and turn.job is not None:

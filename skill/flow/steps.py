@@ -51,7 +51,7 @@ from skill.ima import (
     validate_inputs,
 )
 from skill.intent import NOTICE_COUNT_CAPPED, NOTICE_IMAGE_REQUIRED, NOTICE_SIZE_CAPPED
-from skill.job import DELIVERED, FAILED, Job, resolve, utc_stamp
+from skill.job import DELIVERED, FAILED, Job, parse_stamp, resolve, utc_stamp
 from skill.reasons import Reason, exit_code_for
 from skill.render import (
     Ack,
@@ -70,14 +70,28 @@ from skill.render import (
     Success,
     lang_of,
 )
-from skill.store import Store
+from skill.store import Store, StoreUnavailable
 
 log = logging.getLogger("skill.flow")
 
-__all__ = ["Downloader", "Follow", "Options", "Outcome", "Services", "follow", "nothing_to_resume"]
+__all__ = [
+    "Admit",
+    "Downloader",
+    "Follow",
+    "Options",
+    "Outcome",
+    "Services",
+    "follow",
+    "nothing_to_resume",
+    "rememberable",
+]
 
 #: ``downloader(url, out_dir, stem) -> saved path``
 Downloader = Callable[[str, Path, str], Awaitable[Path]]
+#: ``admit(job) -> None | reason``: sees a new job once it is priced (its plan set), just
+#: before it is written down and created; a reason refuses it and nothing is created (a bot's
+#: daily budget). Resumed jobs never pass through it: they create nothing.
+Admit = Callable[[Job], Awaitable["Reason | None"]]
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,15 @@ class Options:
     scale: float = 1.0
 
 
+def rememberable(job: Job) -> bool:
+    """Whether a follow-up could work on ``job``: it described a picture that could be made
+    (not a message still missing its words or its picture)."""
+    request = job.request
+    if not request.prompt.strip() or len(request.prompt) > catalog.MAX_PROMPT_CHARS:
+        return False
+    return request.task_type != "image_to_image" or bool(request.input_images)
+
+
 @dataclass(frozen=True)
 class Services:
     """What a job needs from the outside; :mod:`skill.session` builds it once."""
@@ -104,6 +127,11 @@ class Services:
     store: Store
     renderer: Renderer = field(default_factory=Renderer)
     downloader: Downloader = download_image
+    #: Asked before each create (see :data:`Admit`); ``None``: every job is admitted.
+    admit: Admit | None = None
+    #: Keep every journal write also as the chat and person's last job (the follow-ups'
+    #: memory): set by :func:`skill.flow.message.answer`, which reads it back.
+    remember: bool = False
 
 
 @dataclass
@@ -129,12 +157,16 @@ class Outcome:
 
 
 class _Refusal(Exception):
-    """Stop before anything is created: say ``message`` as the failure, with ``reason``."""
+    """Stop before anything is created: say ``message`` as the failure, with ``reason``.
 
-    def __init__(self, message: Message, reason: Reason) -> None:
+    ``bad_input``: the request itself cannot be made (exit code 2); otherwise it was turned
+    away for now (a budget, a store out of reach) and exits as its reason says."""
+
+    def __init__(self, message: Message, reason: Reason, *, bad_input: bool = True) -> None:
         super().__init__(reason.value)
         self.message = message
         self.reason = reason
+        self.bad_input = bad_input
 
 
 class Follow:
@@ -228,12 +260,49 @@ class Follow:
         self.outcome.reason = reason
         return Reply("failure", text=self._text(message), reason=reason)
 
-    async def _record(self) -> None:
-        """Write the job down; a store that cannot be written never stops the job."""
+    async def _record(self, *, strict: bool = False) -> None:
+        """Write the job down; a store that cannot be written never stops the job (except,
+        with ``strict``, a shared store out of reach: :class:`StoreUnavailable` is raised)."""
+        store = self._services.store
         try:
-            self.job = await self._services.store.record(self.job)
+            self.job = await store.record(self.job)
+        except StoreUnavailable:
+            if strict:
+                raise
+            log.warning("could not record job %s: the store is unavailable", self.job.job_id)
+            return
         except OSError:
             log.warning("could not record job %s", self.job.job_id, exc_info=True)
+            return
+        if self._services.remember and rememberable(self.job):
+            try:
+                await store.remember(self.job)
+            except OSError:  # StoreUnavailable is one: the follow-up is lost, not the job
+                log.warning("could not remember the job for follow-ups", exc_info=True)
+
+    async def _record_first(self) -> None:
+        """Write the job down before its first create leaves; a shared store out of reach
+        refuses the job (another replica could not finish it if this one died, and a
+        redelivered event could not be recognised): nothing is created."""
+        try:
+            await self._record(strict=True)
+        except StoreUnavailable:
+            log.warning("the store is unavailable: job %s not created", self.job.job_id)
+            busy = Failure(Reason.SERVICE_BUSY, not_started=True)
+            raise _Refusal(busy, Reason.SERVICE_BUSY, bad_input=False) from None
+
+    async def _admit(self) -> None:
+        """Ask the front door's :data:`Admit` (a budget) whether this priced job may be made."""
+        admit = self._services.admit
+        if admit is None:
+            return
+        try:
+            refused = await admit(self.job)
+        except StoreUnavailable:
+            refused = Reason.SERVICE_BUSY
+        if refused is not None:
+            log.info("job not admitted: %s", refused)
+            raise _Refusal(Failure(refused, not_started=True), refused, bad_input=False)
 
     async def _finish(self, status: str, reason: Reason | None = None) -> None:
         update: dict[str, object] = {"status": status, "finished_at": utc_stamp()}
@@ -258,7 +327,7 @@ class Follow:
             async for reply in self._new():
                 yield reply
         except _Refusal as refusal:
-            self.outcome.refused = True
+            self.outcome.refused = refusal.bad_input
             failure = self._failure(refusal.message, refusal.reason)
         except ImaError as exc:
             log.warning("generation failed (%s): %s", exc.reason, exc)
@@ -281,7 +350,7 @@ class Follow:
         # Written down before the create leaves: if its answer is lost, the journal still says
         # that a create was sent, and nothing ever sends it again.
         self.job = self.job.model_copy(update={"created_at": utc_stamp()})
-        await self._record()
+        await self._record_first()
         task_id = await client.create(plan, request.prompt, input_urls=urls)
         self.job = self.job.model_copy(update={"task_ids": [task_id]})
         await self._record()
@@ -334,6 +403,7 @@ class Follow:
         if request.input_images:
             self._move(State.UPLOADING)
             urls = await client.prepare_inputs(list(request.input_images))
+        await self._admit()
         return plan, notices, urls
 
     async def _wait(
@@ -492,7 +562,7 @@ class Follow:
 
     def _waited_so_far(self) -> float:
         """Seconds, on the conversation's clock, since the create was sent (0 if unknown)."""
-        created = _parse_time(self.job.created_at)
+        created = parse_stamp(self.job.created_at)
         if created is None:
             return 0.0
         real = max(0.0, (datetime.now(timezone.utc) - created).total_seconds())
@@ -622,16 +692,6 @@ class Follow:
             may_still_arrive=may_arrive,
             not_started=refused,
         )
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _plain_ack(job: Job) -> Ack:

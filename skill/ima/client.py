@@ -73,6 +73,20 @@ _TREE = TypeAdapter(list[ProductNode])
 _RETRYABLE = (NetworkError, RateLimited, ServerError)
 
 
+def _plain_http_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """The transport for endpoints that are all plain http (loopback only: the allow-list
+    admits no other plain http), which never open a TLS connection.
+
+    httpx reads the whole CA bundle into a TLS context when a client is made, whether or not
+    it will ever speak TLS: about 3 MB and 20 ms of a run against the simulator. A context
+    that trusts nothing is enough for a transport that never uses one (and would refuse, not
+    accept, any TLS peer).
+    """
+    import ssl
+
+    return httpx.AsyncHTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), limits=limits)
+
+
 class ImaClient:
     """The IMA Open API, as the Nano Banana skill uses it. Use as ``async with``."""
 
@@ -112,6 +126,8 @@ class ImaClient:
             max_connections=catalog.HTTP_MAX_IN_FLIGHT,
             max_keepalive_connections=catalog.HTTP_MAX_IN_FLIGHT,
         )
+        if transport is None and not endpoints.uses_tls:
+            transport = _plain_http_transport(limits)
         self._http = httpx.AsyncClient(
             transport=transport, timeout=timeout_s, follow_redirects=False, limits=limits
         )
@@ -151,6 +167,15 @@ class ImaClient:
             if cached is not None:
                 return cached
             return await self._fetch_list(category)
+
+    def last_product_list(self, category: str) -> tuple[float, list[ProductNode]] | None:
+        """The product tree of a category as this client last read it, and its age in seconds
+        on the client's clock, however old; ``None`` before the first read. No network: for
+        answers that must cost nothing (the MCP server's ``understand_request``)."""
+        cached = self._lists.get(category)
+        if cached is None:
+            return None
+        return max(0.0, self._clock.now() - cached[0]), cached[1]
 
     def _fresh_list(self, category: str) -> list[ProductNode] | None:
         cached = self._lists.get(category)

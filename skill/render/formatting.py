@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
-from skill.render.messages import Lang
+from skill.render._ack import Lang
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 #: Our language codes -> Babel locales (the catalog folders under ``locales/``).
 LOCALES: dict[str, str] = {"zh": "zh_CN", "en": "en"}
 LANGS: tuple[Lang, ...] = ("zh", "en")
+#: A duration is said in a unit once it is at least this many of it (Babel's threshold).
+DURATION_UNIT_THRESHOLD = 2.0
 
 
 def lang_of(value: str | None) -> Lang:
@@ -33,7 +35,14 @@ def _locale(lang: Lang) -> Locale:
 
 
 def format_number(value: float, lang: Lang) -> str:
-    """``1234.5`` as the locale writes it (``1,234.5``)."""
+    """``1234.5`` as the locale writes it (``1,234.5``): from the locale's facts, kept once
+    read from Babel (:mod:`skill.render.numbers`); Babel itself for any other pattern."""
+    from skill.render.memo import cache_folder
+    from skill.render.numbers import STANDARD_PATTERN, number_facts, write_standard
+
+    facts = number_facts(LOCALES[lang], cache_folder())
+    if facts.pattern == STANDARD_PATTERN:
+        return write_standard(value, facts)
     from babel.numbers import format_decimal
 
     return format_decimal(value, locale=_locale(lang))
@@ -47,9 +56,12 @@ def format_list(values: Iterable[str], lang: Lang) -> str:
 
 
 def format_duration(seconds: float, lang: Lang) -> str:
-    """A wait in words (``2 minutes``, ``2分钟``), rounded as Babel rounds for a person."""
+    """A wait in words (``90 seconds``, ``4分钟``), rounded as Babel rounds for a person: a
+    unit is used from two of it on, so 90 s stays "90 seconds" rather than "2 minutes"."""
     from datetime import timedelta
 
     from babel.dates import format_timedelta
 
-    return format_timedelta(timedelta(seconds=seconds), locale=_locale(lang), threshold=1.0)
+    return format_timedelta(
+        timedelta(seconds=seconds), locale=_locale(lang), threshold=DURATION_UNIT_THRESHOLD
+    )

@@ -8,39 +8,12 @@ template renders fails the type check).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn
 
-from skill.reasons import Reason
+from skill.render._ack import Ack
 
-Lang = Literal["zh", "en"]
-
-
-@dataclass(frozen=True)
-class Ack:
-    """Step 0: the short first reply."""
-
-    emoji: str
-    subject: str | None = None
-    task_type: str = "text_to_image"
-    aspect_ratio: str | None = None
-    size: str | None = None
-    #: "prompt" or "image" when the person must still say what to draw or send the picture:
-    #: then the acknowledgement promises nothing yet.
-    missing: str | None = None
-    #: A message that only sets the model for next time ("以后都用 Pro"): the model now
-    #: remembered, or ``forgot`` when the saved choice was dropped ("用默认的").
-    remembered: str | None = None
-    forgot: bool = False
-    #: A follow-up's first reply: how the new picture comes from the last one ("offer",
-    #: "retry", "again", "change", "edit"), or "declined", "busy" (a generation is still
-    #: running for this person), "checking" (a follow-up that will be answered by a question).
-    followup: str | None = None
-    #: The model the follow-up uses when it names one (an alternative taken, a model asked
-    #: for), and the alternative's size (both known before the product list is read).
-    model_name: str | None = None
-    offer_size: str | None = None
-    #: How many pictures (more than one: one task each).
-    count: int = 1
+if TYPE_CHECKING:
+    from skill.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -229,6 +202,13 @@ class Hint:
     image_problem: str | None = None
 
 
+@dataclass(frozen=True)
+class Queued:
+    """A bot's message waits for its turn: ``place`` 1 is next (others are being served)."""
+
+    place: int
+
+
 UsageProblem = Literal[
     "endpoint_refused",
     "text_env_unset",
@@ -240,6 +220,7 @@ UsageProblem = Literal[
     "extra_params_object",
     "images_need_i2i",
     "i2i_needs_images",
+    "mcp_token_required",
 ]
 
 
@@ -268,6 +249,7 @@ Message = (
     | Usage
     | FollowupNothing
     | Summary
+    | Queued
 )
 MessageKind = Literal[
     "ack",
@@ -285,6 +267,7 @@ MessageKind = Literal[
     "usage",
     "followup_nothing",
     "summary",
+    "queued",
 ]
 
 
@@ -326,5 +309,7 @@ def kind_of(message: Message) -> MessageKind:
             return "followup_nothing"
         case Summary():
             return "summary"
+        case Queued():
+            return "queued"
         case _:
             assert_never(message)

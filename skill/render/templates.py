@@ -17,8 +17,8 @@ import jinja2
 from skill import catalog
 from skill._jinja_cache import cache_for
 from skill.reasons import reason_info
+from skill.render._ack import Lang
 from skill.render.formatting import LOCALES, format_duration, format_list, format_number
-from skill.render.messages import Lang
 from skill.resources import locales_dir, templates_dir
 
 #: Where each advice line's link points (the reason table names them).

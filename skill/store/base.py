@@ -3,15 +3,23 @@
 Preferences (the model a person chose), the task journal (every job, before its create is
 sent), and what later issues add beside them (the follow-up memory, deduplication, a lock per
 chat and person) all go through a store. Files under ``~/.openclaw`` are the default backend
-(:class:`skill.store.files.FileStore`); every method is async so that a networked backend can
-stand in without the conversation changing.
+(:class:`skill.store.files.FileStore`); every method is async so that a networked backend
+(:class:`skill.store.redis_store.RedisStore`, ``IMA_STORE_URL``) stands in without the
+conversation changing. :func:`skill.store.open_store` chooses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from skill.job import Job
+
+
+class StoreUnavailable(OSError):
+    """The store cannot be reached right now (a networked backend is down or too slow):
+    nothing was read or written. An ``OSError``, so code that carries on without the store
+    does; a bot tells the person the service is busy instead of starting anything."""
 
 
 class Lease(Protocol):
@@ -23,9 +31,9 @@ class Lease(Protocol):
 
 
 class Store(Protocol):
-    """Preferences and jobs, for one process. Every method may raise ``OSError`` (or the
-    backend's own connection error, a subclass of it): callers that can carry on without the
-    store log it and do."""
+    """Preferences and jobs, for one process. Every method may raise ``OSError``
+    (:class:`StoreUnavailable` when a networked backend is out of reach): callers that can
+    carry on without the store log it and do."""
 
     async def saved_model(self, user_id: str, task_type: str) -> str | None:
         """The model id ``user_id`` chose for ``task_type``, if any."""
@@ -70,6 +78,22 @@ class Store(Protocol):
     async def first_time(self, key: str, ttl_s: float) -> bool:
         """True the first time ``key`` is seen within ``ttl_s`` seconds (deduplication of
         redelivered events), False every later time."""
+        ...
+
+    async def tally(self, key: str, amount: int, *, limit: int | None, ttl_s: float) -> int | None:
+        """Add ``amount`` (may be negative) to the counter ``key`` unless the total would go
+        over ``limit``, atomically across processes; the new total, or ``None`` when it would
+        go over (nothing added). A counter starts at 0 and is forgotten ``ttl_s`` seconds after
+        it was first added to (a daily credit budget)."""
+        ...
+
+    async def put_note(self, key: str, note: Mapping[str, str], ttl_s: float) -> None:
+        """Keep a small record under ``key`` for ``ttl_s`` seconds, replacing any before it
+        (where a bot shows a conversation, so another process can go on with it)."""
+        ...
+
+    async def note(self, key: str) -> dict[str, str] | None:
+        """The record kept under ``key``, if it is still kept."""
         ...
 
     async def aclose(self) -> None:

@@ -2,7 +2,8 @@
 
 Preferences in ``ima_prefs.json`` (shared with the vendor's script), jobs in ``ima_tasks/``,
 each chat and person's last job in ``ima_chats/<key>.json``, the "generation running" claims
-as locks on ``ima_chats/<key>.busy``, and seen events as files in ``ima_seen/``. Every write
+as locks on ``ima_chats/<key>.busy``, seen events as files in ``ima_seen/``, counters (a bot's
+daily credit budget) in ``ima_tallies/`` and a bot's notes in ``ima_notes/``. Every write
 is atomic and under a lock, so several processes on one machine share them safely; a claim is
 an ``flock`` that the system releases if its process dies.
 """
@@ -25,8 +26,10 @@ from skill.atomic import (
     FILE_MODE,
     CorruptJSON,
     ensure_private_dir,
+    locked_json,
     move_aside,
     parse_json,
+    read_json,
     write_json_atomic,
 )
 from skill.job import Job
@@ -39,8 +42,14 @@ log = logging.getLogger("skill.store")
 
 CHATS_DIR = chats.CHATS_DIR
 SEEN_DIR = "ima_seen"
+TALLIES_DIR = "ima_tallies"
+NOTES_DIR = "ima_notes"
 #: Seen marks are pruned at most this often (seconds), by their modification time.
 SEEN_PRUNE_INTERVAL_S = 3600.0
+
+
+def _empty() -> dict[str, object]:
+    return {}
 
 
 def _key(*parts: str) -> str:
@@ -61,6 +70,8 @@ class FileStore:
         # The follow-up memory and seen marks live beside the journal's folder.
         self._chats = self.journal.path.parent / CHATS_DIR
         self._seen = self.journal.path.parent / SEEN_DIR
+        self._tallies = self.journal.path.parent / TALLIES_DIR
+        self._notes = self.journal.path.parent / NOTES_DIR
         self._seen_pruned = 0.0
 
     @classmethod
@@ -169,6 +180,45 @@ class FileStore:
                 with contextlib.suppress(FileNotFoundError):
                     if now - item.stat().st_mtime > ttl_s:
                         os.unlink(item.path)
+
+    async def tally(self, key: str, amount: int, *, limit: int | None, ttl_s: float) -> int | None:
+        path = self._tallies / f"{_key(key)}.json"
+        now = time.time()
+        with locked_json(path, default=_empty) as box:
+            data = box.data
+            expires = data.get("expires")
+            value = data.get("value")
+            if (
+                not isinstance(expires, (int, float))
+                or expires <= now
+                or not isinstance(value, int)
+            ):
+                data = {"value": 0, "expires": now + ttl_s}
+                value = 0
+            total = value + amount
+            if limit is not None and amount > 0 and total > limit:
+                box.data = data
+                return None
+            data["value"] = total
+            box.data = data
+        return total
+
+    async def put_note(self, key: str, note: Mapping[str, str], ttl_s: float) -> None:
+        path = self._notes / f"{_key(key)}.json"
+        write_json_atomic(path, {"key": key, "expires": time.time() + ttl_s, "note": dict(note)})
+
+    async def note(self, key: str) -> dict[str, str] | None:
+        path = self._notes / f"{_key(key)}.json"
+        raw = read_json(path, default=_empty)
+        note = raw.get("note")
+        expires = raw.get("expires")
+        if raw.get("key") != key or not isinstance(note, dict):
+            return None
+        if not isinstance(expires, (int, float)) or expires <= time.time():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            return None
+        return {str(k): str(v) for k, v in note.items()}
 
     async def aclose(self) -> None:
         """Nothing to release: every file is closed after each change."""

@@ -53,7 +53,7 @@ from skill.atomic import (
     parse_json,
     write_json_atomic,
 )
-from skill.job import PENDING, Job
+from skill.job import PENDING, Job, parse_stamp
 from skill.logs import redact
 
 __all__ = [
@@ -61,6 +61,8 @@ __all__ = [
     "PRUNE_INTERVAL",
     "TaskJournal",
     "new_job_id",
+    "stored_form",
+    "stored_id",
     "task_file_name",
 ]
 
@@ -99,6 +101,24 @@ def new_job_id() -> str:
     return JOB_ID_PREFIX + secrets.token_hex(JOB_ID_BYTES)
 
 
+def stored_id(job: Job) -> str:
+    """The id a job is kept under: its own, a new ``job-...`` one the first time, and its first
+    task's id once it has one (every backend keys jobs the same way)."""
+    previous = job.job_id
+    if job.task_ids and (previous is None or previous.startswith(JOB_ID_PREFIX)):
+        return job.task_ids[0]
+    return previous or new_job_id()
+
+
+def stored_form(job: Job, job_id: str) -> Job:
+    """``job`` as a store keeps it: under ``job_id`` (:func:`stored_id`), every text a caller
+    supplied through :func:`skill.logs.redact`, and validated, so nothing is kept that could
+    not be read back."""
+    return Job.model_validate(
+        job.redacted(redact).model_copy(update={"job_id": job_id}).model_dump(mode="json")
+    )
+
+
 def task_file_name(job_id: str) -> str:
     """The file name of a job's record: safe in any folder, whatever the id holds."""
     if _PLAIN_ID.fullmatch(job_id):
@@ -111,16 +131,6 @@ def task_file_name(job_id: str) -> str:
 def _is_task_file(name: str) -> bool:
     # Temporary files start with a dot; corrupt files set aside end in their stamp.
     return name.endswith(TASK_SUFFIX) and not name.startswith(".")
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _unlink(path: Path) -> None:
@@ -155,13 +165,8 @@ class TaskJournal:
         before it is written: nothing reaches the disk that could not be read back.
         """
         previous = job.job_id
-        if job.task_ids and (previous is None or previous.startswith(JOB_ID_PREFIX)):
-            job_id = job.task_ids[0]
-        else:
-            job_id = previous or new_job_id()
-        stored = Job.model_validate(
-            job.redacted(redact).model_copy(update={"job_id": job_id}).model_dump(mode="json")
-        )
+        job_id = stored_id(job)
+        stored = stored_form(job, job_id)
         name = task_file_name(job_id)
         body = stored.model_dump(mode="json")
         with exclusive_lock(self.path):
@@ -169,7 +174,7 @@ class TaskJournal:
                 write_json_atomic(self._pending / name, body)
                 _unlink(self._finished / name)  # a job recorded again starts over
             else:
-                moment = _parse_time(stored.finished_at) or self._now()
+                moment = parse_stamp(stored.finished_at) or self._now()
                 write_json_atomic(self._finished / name, body, mtime=moment.timestamp())
                 _unlink(self._pending / name)
             if previous is not None and previous != job_id:  # re-keyed by its first task
@@ -212,7 +217,7 @@ class TaskJournal:
             for job in self._scan(self._pending, skip_finished=True)
             if job.status == PENDING and (user_id is None or job.request.user_id == user_id)
         ]
-        found.sort(key=lambda j: _parse_time(j.created_at) or _EPOCH, reverse=True)
+        found.sort(key=lambda j: parse_stamp(j.created_at) or _EPOCH, reverse=True)
         return found
 
     # -- files ---------------------------------------------------------------------------------
@@ -291,7 +296,7 @@ class TaskJournal:
             job = self._load(Path(item.path), held=True)
             if job is None or job.status == PENDING:
                 continue
-            moment = _parse_time(job.finished_at) or _parse_time(job.created_at)
+            moment = parse_stamp(job.finished_at) or parse_stamp(job.created_at)
             if moment is not None and moment < cutoff:
                 _unlink(Path(item.path))
                 removed += 1

@@ -286,8 +286,8 @@ def test_broken_image_is_refused_before_any_request(
         ("bad_gateway", "server_error", "image service"),
         ("unavailable", "server_error", "image service"),
         # No readable answer to a create: it may have been made, so it is not sent again.
-        ("malformed_json", "unconfirmed", "couldn't confirm"),
-        ("drop_connection", "unconfirmed", "couldn't confirm"),
+        ("malformed_json", "unconfirmed", "connection dropped"),
+        ("drop_connection", "unconfirmed", "connection dropped"),
     ],
 )
 def test_create_faults(

@@ -55,7 +55,11 @@ def test_every_injected_fault(
     result.assert_clean()
     failure = result.one("failure")
     assert failure["reason"] == reason
-    assert failure["text"].startswith("❌ 图片生成失败\n• 原因:" + words)
+    assert failure["text"].startswith(
+        ("❌ 图片生成失败" if reason != "unconfirmed" else "⚠️ 我没能确认图片是否已经开始生成")
+        + "\n• 原因:"
+        + words
+    )
     if model_side:
         for alternative in ALTERNATIVES_ZH:
             assert alternative in failure["text"]
