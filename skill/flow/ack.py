@@ -84,6 +84,10 @@ class _Recalled:
     def hold(self, chat_id: str, user_id: str) -> Claim | None:
         if self._busy:
             return None
+        if self._claim is None:
+            # Not taken here (the caller holds it, or the store could not keep one): the
+            # generation goes ahead without it, as for a store with no place for claims.
+            raise OSError("no claim taken for this answer")
         return self._claim
 
 
