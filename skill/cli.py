@@ -51,7 +51,16 @@ def _add_run(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="the whole conversation for one chat message")
     _add_text_source(run)
     _add_key(run)
-    run.add_argument("--user-id", default="default", help="local key for saved preferences")
+    run.add_argument(
+        "--user-id",
+        default="default",
+        help="who is asking: keys saved preferences and, with --chat-id, the follow-up memory",
+    )
+    run.add_argument(
+        "--chat-id",
+        help="the chat the message came from: keys the follow-up memory (with --user-id); "
+        "with --channel feishu, also the chat to post in",
+    )
     run.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
     run.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
     run.add_argument("--timeout", type=float, help="give up waiting after this many seconds")
@@ -67,7 +76,6 @@ def _add_run(sub: Subparsers) -> None:
         default="stdout",
         help="where replies go: stdout (per --format), or straight to Feishu or Discord",
     )
-    run.add_argument("--chat-id", help="Feishu chat to post in (with --channel feishu)")
     run.add_argument("--webhook-url", help="Discord webhook (with --channel discord)")
 
 
@@ -75,6 +83,12 @@ def _add_parse(sub: Subparsers) -> None:
     parse = sub.add_parser("parse", help="show how a message is understood (no network)")
     _add_text_source(parse)
     parse.add_argument("--json", action="store_true", help="print the intent as JSON")
+    # Accepted as run takes them, so an agent passes the same flags to both; the words alone
+    # decide what parse says (whether there is a picture to follow is run's business).
+    parse.add_argument(
+        "--user-id", default="default", help="as for run (does not change the output)"
+    )
+    parse.add_argument("--chat-id", help="as for run (does not change the output)")
 
 
 def _add_create(sub: Subparsers) -> None:

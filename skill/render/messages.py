@@ -26,7 +26,9 @@ class AskImage:
     """An edit was asked for without an image: ask for it."""
 
 
-NoticeKind = Literal["size_capped", "unsupported_model", "preference_saved", "preference_cleared"]
+NoticeKind = Literal[
+    "size_capped", "unsupported_model", "preference_saved", "preference_cleared", "count_capped"
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Start:
     credits: int
     size: str | None = None
     notices: tuple[Notice, ...] = ()
+    #: Several pictures: ``credits`` is the price of one, the notice says the total.
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class Progress:
     overdue: bool = False
     #: Well past the estimate: a single "still working" note instead of a percentage.
     still_working: bool = False
+    #: Several pictures: how many, and how many are done so far.
+    count: int = 1
+    made: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,9 @@ class Success:
     url: str
     #: The saved file, shown only where the reader is at this machine (a terminal).
     path: str | None = None
+    #: Several pictures: which one this is (1-based), of how many.
+    index: int | None = None
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,30 @@ class Failure:
     not_started: bool = False
     #: No key is set up at all (rather than a key the service refused).
     no_key: bool = False
+    #: The description is longer than this many characters (refused, nothing cut).
+    too_long: int | None = None
+    #: Several pictures: which one failed (1-based), of how many.
+    index: int | None = None
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class FollowupNothing:
+    """A follow-up that cannot be carried out: nothing to follow (``why`` "nothing"), no such
+    alternative ("no_offer") or nothing worth trying again ("not_retryable"). ``kind`` is the
+    follow-up's kind."""
+
+    why: str
+    kind: str | None = None
+    choice: int | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The last word of several pictures: how many were made."""
+
+    count: int
+    made: int
 
 
 @dataclass(frozen=True)
@@ -249,6 +283,8 @@ Message = (
     | Interrupted
     | Hint
     | Usage
+    | FollowupNothing
+    | Summary
     | Queued
     | ButtonLabel
     | BotNote
@@ -268,6 +304,8 @@ MessageKind = Literal[
     "resume_interrupted",
     "hint",
     "usage",
+    "followup_nothing",
+    "summary",
     "queued",
     "button_label",
     "bot_note",
@@ -309,6 +347,10 @@ def kind_of(message: Message) -> MessageKind:
             return "hint"
         case Usage():
             return "usage"
+        case FollowupNothing():
+            return "followup_nothing"
+        case Summary():
+            return "summary"
         case Queued():
             return "queued"
         case ButtonLabel():
