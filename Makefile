@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,mcp,redis,serve,feishu]'
+	$(BIN)/pip install --quiet -e '.[dev,mcp,redis,serve,feishu,discord]'
 	touch $(STAMP)
 
 # TEXT is the person's message: data, never make or shell syntax. $(value TEXT) takes it

@@ -9,7 +9,10 @@ Wall time from spawning the process, over ``--runs`` runs each (median, p90, min
 * ``ima-nano-banana run --help``, to its exit;
 * ``ima-nano-banana run MESSAGE --format text|jsonl``, to its first line (the acknowledgement).
   The run goes against a simulator served by this process on loopback (as the tests'
-  ``sim_env`` sets it up) and is killed once that line is read.
+  ``sim_env`` sets it up) and is killed once that line is read;
+* ``ima-nano-banana run 好的 --format jsonl`` with ``--chat-id``/``--user-id`` after a failed
+  picture (the chat's memory written before each run): the first line of a follow-up, which
+  reads that memory and takes the chat's claim first.
 
 The commands take turns, one run of each per round, so a busy moment of the machine falls on
 all of them alike. Every child runs as an installed package does after its first run: with
@@ -123,6 +126,52 @@ def is_ack_json(line: str) -> bool:
         return False
 
 
+#: The follow-up case: its chat, and the failed picture it follows (written before each run).
+FOLLOWUP_IDS = ("--chat-id", "bench-chat", "--user-id", "bench-user")
+
+
+def seed_memory(home: Path) -> None:
+    """The chat's memory as a failed Nano Banana 2 picture that offered Nano Banana Pro."""
+    from datetime import datetime, timezone
+
+    from skill.job import Job, JobRequest, Offer
+    from skill.store.chats import CHATS_DIR, memory_path
+
+    job = Job(
+        request=JobRequest(prompt="一只猫", chat_id="bench-chat", user_id="bench-user"),
+        status="failed",
+        offers=[
+            Offer(
+                model_id=catalog.PREMIUM_MODEL_ID,
+                model_name="Nano Banana Pro",
+                credits_min=10,
+                credits_max=18,
+            )
+        ],
+    )
+    folder = home / ".openclaw" / "memory" / CHATS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {"at": datetime.now(timezone.utc).isoformat(), "job": job.model_dump(mode="json")}
+    memory_path(folder, "bench-chat", "bench-user").write_text(json.dumps(record), "utf-8")
+
+
+def seeded(
+    measure: Callable[[dict[str, str]], float],
+) -> Callable[[dict[str, str]], float]:
+    def run(env: dict[str, str]) -> float:
+        seed_memory(Path(env["HOME"]))  # untimed
+        return measure(env)
+
+    return run
+
+
+def is_followup_ack(line: str) -> bool:
+    try:
+        return "Nano Banana Pro" in str(json.loads(line).get("text"))
+    except ValueError:
+        return False
+
+
 def child_env(server: SimServer, home: Path, tmp: Path, pycache: Path | None) -> dict[str, str]:
     """This process's environment without IMA_*, pointed at the simulator, in its own HOME.
 
@@ -184,6 +233,16 @@ def cases(message: str) -> list[Case]:
             until_first_line([*run, "jsonl"], is_ack_json),
             target_ms=ACK_TARGET_MS,
             vendor_ms=VENDOR_ACK_MS,
+        ),
+        Case(
+            "run 好的 (a follow-up): first line",
+            seeded(
+                until_first_line(
+                    [*command, "run", "好的", "--format", "jsonl", *FOLLOWUP_IDS],
+                    is_followup_ack,
+                )
+            ),
+            target_ms=ACK_TARGET_MS,
         ),
     ]
 
@@ -268,7 +327,7 @@ def main() -> int:
         )
 
         # For information: the first line of --format jsonl under colder conditions.
-        first_line = all_cases[-1].measure
+        first_line = next(c for c in all_cases if c.label.endswith("--format jsonl")).measure
         colder: dict[str, Callable[[int], dict[str, str]]] = {
             "first run, templates not cached yet": lambda i: child_env(
                 server, home, base / f"fresh{i}", pycache

@@ -137,7 +137,8 @@ async def heartbeat(lags: list[tuple[float, float]], stop: asyncio.Event) -> Non
 async def one(p: Plan, session: Session, store: FileStore) -> Ended:
     ended = Ended(p)
     started = time.perf_counter()
-    request = Request(p.text, user_id=f"user{p.number % 50}")
+    # One chat each: a person runs one generation at a time in a chat (the store's claim).
+    request = Request(p.text, user_id=f"user{p.number % 50}", chat_id=f"chat{p.number}")
     step0 = acknowledge(request, prefs=lambda: store.prefs, renderer=session.renderer)
     conversation = session.answer(request, step0=step0)
     async for reply in conversation:

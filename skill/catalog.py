@@ -71,6 +71,11 @@ FALLBACK_MODEL: dict[str, str] = {
 }
 
 TASK_TYPES: tuple[str, ...] = ("text_to_image", "image_to_image")
+#: The acknowledgement, said before the live product list is read, names a ratio or a size
+#: only when it is one of these, which every Nano Banana model offers: it never promises a
+#: picture that the next message has to refuse ("a 3:7 cat picture").
+ACK_RATIOS: tuple[str, ...] = ("1:1", "16:9", "9:16", "4:3", "3:4")
+ACK_SIZES: tuple[str, ...] = ("1K", "2K", "4K")
 SIZES: tuple[str, ...] = ("512px", "1K", "2K", "4K")
 MAX_SIZE = "4K"
 
@@ -105,6 +110,12 @@ MAX_INPUT_IMAGES = 14
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: A result image larger than this is not saved by ``run --out-dir`` (the link still works).
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+#: One message makes at most this many pictures ("画三张猫": three tasks); more asked for are
+#: capped, and the person is told.
+MAX_PICTURES = 4
+#: A description longer than this (characters) is refused with a message that says so: it is
+#: never cut short silently.
+MAX_PROMPT_CHARS = 2000
 #: A person's last job in a chat is remembered this long for follow-ups ("好的", "再来一张").
 FOLLOWUP_MEMORY_S = 24 * 3600.0
 #: Seen-event marks (deduplication of redelivered chat events) are kept this long.

@@ -51,7 +51,16 @@ def _add_run(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="the whole conversation for one chat message")
     _add_text_source(run)
     _add_key(run)
-    run.add_argument("--user-id", default="default", help="local key for saved preferences")
+    run.add_argument(
+        "--user-id",
+        default="default",
+        help="who is asking: keys saved preferences and, with --chat-id, the follow-up memory",
+    )
+    run.add_argument(
+        "--chat-id",
+        help="the chat the message came from: keys the follow-up memory (with --user-id); "
+        "with --channel feishu, also the chat to post in",
+    )
     run.add_argument("--lang", choices=("auto", "zh", "en"), default="auto")
     run.add_argument("--format", choices=("text", "jsonl"), default="text", dest="output_format")
     run.add_argument("--timeout", type=float, help="give up waiting after this many seconds")
@@ -67,7 +76,6 @@ def _add_run(sub: Subparsers) -> None:
         default="stdout",
         help="where replies go: stdout (per --format), or straight to Feishu or Discord",
     )
-    run.add_argument("--chat-id", help="Feishu chat to post in (with --channel feishu)")
     run.add_argument("--webhook-url", help="Discord webhook (with --channel discord)")
 
 
@@ -75,6 +83,12 @@ def _add_parse(sub: Subparsers) -> None:
     parse = sub.add_parser("parse", help="show how a message is understood (no network)")
     _add_text_source(parse)
     parse.add_argument("--json", action="store_true", help="print the intent as JSON")
+    # Accepted as run takes them, so an agent passes the same flags to both; the words alone
+    # decide what parse says (whether there is a picture to follow is run's business).
+    parse.add_argument(
+        "--user-id", default="default", help="as for run (does not change the output)"
+    )
+    parse.add_argument("--chat-id", help="as for run (does not change the output)")
 
 
 def _add_create(sub: Subparsers) -> None:
@@ -222,8 +236,32 @@ def _add_serve_feishu(platforms: Subparsers) -> None:
     )
 
 
+def _add_serve_discord(platforms: Subparsers) -> None:
+    discord = platforms.add_parser(
+        "discord",
+        help="/imagine and its buttons over Discord's interactions endpoint",
+        description="Serves Discord's interactions at POST /discord/interactions (and GET "
+        "/healthz): no gateway connection, so replicas can share one URL (with "
+        "IMA_STORE_URL=redis://...). Needs DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY, "
+        "DISCORD_BOT_TOKEN and IMA_API_KEY, and the discord extra: "
+        "pip install 'ima-nano-banana[discord]'. See docs/discord.md.",
+    )
+    discord.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)"
+    )
+    discord.add_argument(
+        "--port", type=int, default=8767, help="the port (default 8767; 0: any free one)"
+    )
+    discord.add_argument(
+        "--register",
+        action="store_true",
+        help="create or update the /imagine command through Discord's API, then exit",
+    )
+
+
 #: Each platform ``serve`` has, and what adds its sub-command (its flags live with its bot).
 _SERVE_PLATFORMS: dict[str, Callable[[Subparsers], None]] = {
+    "discord": _add_serve_discord,
     "feishu": _add_serve_feishu,
 }
 
@@ -231,8 +269,8 @@ _SERVE_PLATFORMS: dict[str, Callable[[Subparsers], None]] = {
 def _add_serve(sub: Subparsers) -> None:
     serve = sub.add_parser(
         "serve",
-        help="run a chat bot of its own (Feishu)",
-        description="A bot that answers a platform's messages itself; GET /healthz on its "
+        help="a bot of its own on a chat platform (Feishu, Discord)",
+        description="A bot that answers people on a chat platform by itself; GET /healthz on its "
         "HTTP port. IMA_SERVE_CONCURRENCY, IMA_BUDGET_USER_CREDITS, IMA_BUDGET_CHAT_CREDITS and "
         "IMA_SERVE_STOP_S set its limits.",
     )

@@ -1,9 +1,11 @@
 """Events: what the conversation says, in the shape of ``run --format jsonl``.
 
 The JSON-lines contract (docs/contracts.md): every run emits ``ack``, then ``start``, any
-number of ``progress``, exactly one ``success`` or ``failure``, then ``done``. ``text`` is what
-the person reads, already localized. Channels and front doors consume these and know nothing
-of IMA.
+number of ``progress``, exactly one ``success`` or ``failure``, then ``done``. A message that
+asks for no picture (a saved choice, "never mind", "still working on it") is its ``ack`` and
+``done``; several pictures are one ``success`` or ``failure`` each (``index`` of ``count``)
+and a closing ``summary`` before ``done``. ``text`` is what the person reads, already
+localized. Channels and front doors consume these and know nothing of IMA.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from skill.reasons import Reason
 
-EventKind = Literal["ack", "start", "progress", "success", "failure", "done"]
+EventKind = Literal["ack", "start", "progress", "success", "failure", "summary", "done"]
 
 
 #: The JSON keys of an event, in the contract's order (``event`` first).
@@ -29,6 +31,11 @@ _KEYS = (
     "media",
     "path",
     "reason",
+    # Added for several pictures a message (docs/contracts.md): which picture of how many,
+    # and how many were made.
+    "index",
+    "count",
+    "made",
 )
 
 
@@ -52,6 +59,9 @@ class Reply:
     media: str | None = None
     path: str | None = None
     reason: Reason | None = None
+    index: int | None = None
+    count: int | None = None
+    made: int | None = None
 
     def __post_init__(self) -> None:
         if self.reason is not None:

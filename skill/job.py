@@ -82,6 +82,7 @@ class JobRequest(BaseModel):
             preference=intent.preference,
             notices=intent.notices,
             unsupported_model=intent.unsupported_model,
+            count=intent.count,
         )
 
 

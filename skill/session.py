@@ -90,15 +90,24 @@ class Session:
         step0: Acknowledgement | None = None,
         acknowledged: bool = False,
         admit: Admit | None = None,
+        claimed: bool = False,
     ) -> Conversation:
         """:func:`skill.flow.message.answer` on this session: one chat message, answered.
 
         ``admit`` (a bot's budget) sees each new job once it is priced, before its create,
-        and may refuse it (:data:`skill.flow.steps.Admit`)."""
+        and may refuse it (:data:`skill.flow.steps.Admit`); ``claimed``: the caller holds the
+        chat and person's claim already."""
         services = self.services
         if admit is not None:
             services = replace(services, admit=admit)
-        return answer(request, services, step0=step0, acknowledged=acknowledged, scale=self.scale)
+        return answer(
+            request,
+            services,
+            step0=step0,
+            acknowledged=acknowledged,
+            scale=self.scale,
+            claimed=claimed,
+        )
 
     def follow(
         self,

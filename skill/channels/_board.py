@@ -38,7 +38,9 @@ class Board:
                 self.start = text
             case "progress":
                 self.progress = text
-            case "success" | "failure":
+            case "success" | "failure" | "summary":
+                # Several pictures: each arrives as its own message; the card ends on the
+                # summary.
                 self.outcome = text
             case "done":
                 pass

@@ -114,7 +114,7 @@ class DiscordChannel:
             return
         if self._message_id is None:
             # Without this first message the person hears nothing: a failure here is raised.
-            text = _fit(self._board.text())
+            text = fit_content(self._board.text())
             body = await self._request(
                 "POST",
                 self._webhook,
@@ -130,9 +130,9 @@ class DiscordChannel:
             if reply.event != "success":
                 return
         elif reply.event in ("start", "progress"):
-            await self._throttle.update(_fit(self._board.text()))
+            await self._throttle.update(fit_content(self._board.text()))
             return
-        text = _fit(self._board.text())
+        text = fit_content(self._board.text())
         picture = None
         if reply.event == "success":
             picture = await load_picture(reply, self._http, max_bytes=FILE_MAX_BYTES)
@@ -194,29 +194,79 @@ class DiscordChannel:
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> dict[str, object]:
-        """One webhook call, repeated after a 429 for as long as Discord asks (within limits).
-        Errors name the operation and the status only: the URL holds the token."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                resp = await self._http.request(
-                    method, url, params=params, json=json_body, data=data, files=files
-                )
-            except httpx.HTTPError as exc:
-                raise ChannelError(f"Discord unreachable: {type(exc).__name__}") from None
-            if resp.is_success:
-                return json_object(resp)
-            if resp.status_code == httpx.codes.TOO_MANY_REQUESTS:
-                wait = _retry_after(resp)
-                delay = _RATE_LIMIT_RETRY.delay(attempt, wait)
-                if delay is None:
-                    raise RateLimited(f"Discord rate limit on {operation}", wait)
-                log.info("Discord asked to slow down; waiting %.2fs", delay)
-                await self._clock.sleep(delay)
-                continue
-            detail = json_object(resp).get("message", resp.reason_phrase)
-            raise ChannelError(f"Discord refused {operation}: {resp.status_code} {detail}")
+        return await discord_request(
+            self._http,
+            self._clock,
+            method,
+            url,
+            operation,
+            params=params,
+            json_body=json_body,
+            data=data,
+            files=files,
+        )
+
+
+class DiscordRefused(ChannelError):
+    """Discord answered with an error other than 429: its status and Discord's own code
+    (``10015`` unknown webhook, ``40060`` already acknowledged...), never the URL."""
+
+    def __init__(self, message: str, status: int, code: int | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+async def discord_request(
+    http: httpx.AsyncClient,
+    clock: Clock,
+    method: str,
+    url: httpx.URL | str,
+    operation: str,
+    *,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+    json_body: Any = None,
+    data: dict[str, str] | None = None,
+    files: dict[str, tuple[str, bytes, str]] | None = None,
+) -> dict[str, object]:
+    """One Discord REST call, repeated after a 429 for as long as Discord asks (within
+    limits): the webhook channel's and the interactions bot's. Errors name the operation and
+    the status only, never the URL, which may hold a token (:class:`DiscordRefused`,
+    :class:`RateLimited`, :class:`ChannelError` when unreachable)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            resp = await http.request(
+                method,
+                url,
+                headers=headers,
+                params=params,
+                json=json_body,
+                data=data,
+                files=files,
+            )
+        except httpx.HTTPError as exc:
+            raise ChannelError(f"Discord unreachable: {type(exc).__name__}") from None
+        if resp.is_success:
+            return json_object(resp)
+        if resp.status_code == httpx.codes.TOO_MANY_REQUESTS:
+            wait = _retry_after(resp)
+            delay = _RATE_LIMIT_RETRY.delay(attempt, wait)
+            if delay is None:
+                raise RateLimited(f"Discord rate limit on {operation}", wait)
+            log.info("Discord asked to slow down; waiting %.2fs", delay)
+            await clock.sleep(delay)
+            continue
+        body = json_object(resp)
+        detail = body.get("message", resp.reason_phrase)
+        code = body.get("code")
+        raise DiscordRefused(
+            f"Discord refused {operation}: {resp.status_code} {detail}",
+            resp.status_code,
+            code if isinstance(code, int) else None,
+        )
 
 
 def _retry_after(resp: httpx.Response) -> float:
@@ -229,7 +279,7 @@ def _retry_after(resp: httpx.Response) -> float:
     return RATE_LIMIT_DEFAULT_WAIT_S if wait is None else wait
 
 
-def _fit(text: str) -> str:
+def fit_content(text: str) -> str:
     """Discord refuses longer texts; the end (the outcome, the link) matters less than a
     message that arrives at all."""
     if len(text) <= CONTENT_MAX_CHARS:

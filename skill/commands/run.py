@@ -5,11 +5,14 @@ one JSON object a line for an agent; ``--channel feishu|discord`` delivers strai
 (those channels are built in :mod:`skill.channels.remote`, imported only when asked for).
 Exit codes: 0 made, 1 failed and told, 2 bad usage or bad input, 130 interrupted.
 
-The acknowledgement goes out first and fast: it is made from the parser and the renderer
-alone (:mod:`skill.flow.ack`) and, on stdout, written before asyncio, httpx, pydantic or the
-rest of the conversation are imported. Everything after it is :func:`skill.flow.follow` on a
-:class:`skill.session.Session`. A test holds that line (``tests/e2e/test_cold_start.py``);
-``bench/cold_start.py`` measures it.
+The acknowledgement goes out first and fast: it is made from the parser, the renderer and,
+for a follow-up ("好的", "再来一张"), the chat's memory read as plain JSON with the claim
+"a generation is running" taken (:class:`skill.store.chats.FileRecall`, keyed by ``--chat-id``
+and ``--user-id``), and on stdout it is written before asyncio, httpx, pydantic or the rest of
+the conversation are imported. What the message does is decided there once; the follow-up
+rules themselves live in :mod:`skill.flow.followup`, not here. Everything after it is
+:func:`skill.flow.message.answer` on a :class:`skill.session.Session`. A test holds that line
+(``tests/e2e/test_cold_start.py``); ``bench/cold_start.py`` measures it.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from skill.events import Reply
-    from skill.flow.ack import Acknowledgement, Request
+    from skill.flow.ack import Acknowledgement, Recall, Request
     from skill.render import UsageProblem
     from skill.settings import Access
     from skill.store.prefs import PreferenceStore
@@ -112,9 +115,10 @@ def main(args: argparse.Namespace) -> int:
     )
     # Step 0 needs no network and no key: the text is the templates' and the parser's words,
     # so it can go out before the process is set up to guard the key (protect_process below).
-    step0 = acknowledge(request, prefs=_open_prefs, renderer=Renderer())
+    step0 = acknowledge(request, prefs=_open_prefs, renderer=Renderer(), recall=_open_recall())
     held = _HeldSignals()
-    given = _write_now(channel, step0.reply)
+    # A first reply made without the memory it needs is not given now: the answer gives its own.
+    given = not step0.deferred and _write_now(channel, step0.reply)
 
     import asyncio
 
@@ -155,6 +159,16 @@ def _open_prefs() -> PreferenceStore:
     from skill.store.prefs import PreferenceStore
 
     return PreferenceStore()
+
+
+def _open_recall() -> Recall | None:
+    """The chat memory and the claim of the store this run will use: the file store's, read
+    without pydantic. Another store (``IMA_STORE_URL``) is read by the answer itself."""
+    if os.environ.get("IMA_STORE_URL"):
+        return None
+    from skill.store.chats import FileRecall
+
+    return FileRecall.at_home()
 
 
 def _write_now(channel: Channel, reply: Reply) -> bool:
@@ -230,6 +244,9 @@ async def _run(
     try:
         if given:
             return await _converse(request, access, channel, step0, held)
+        if step0.deferred:
+            # Decided by the answer with its store: it gives its own first reply.
+            return await _converse(request, access, channel, None, held)
         from skill.channels.remote import ChannelError
 
         try:
@@ -259,14 +276,16 @@ async def _converse(
     request: Request,
     access: Access,
     channel: Channel,
-    step0: Acknowledgement,
+    step0: Acknowledgement | None,
     held: _HeldSignals,
 ) -> int:
+    """The answer after Step 0 (``step0`` None: the answer makes and gives its own)."""
     from skill.deliver import pump
     from skill.session import Session
 
-    async with Session.open(access, language=step0.lang) as session:
-        conversation = session.answer(request, step0=step0, acknowledged=True)
+    language = step0.lang if step0 is not None else request.lang
+    async with Session.open(access, language=language) as session:
+        conversation = session.answer(request, step0=step0, acknowledged=step0 is not None)
         return await pump(
             _release_then(conversation, held),
             channel,

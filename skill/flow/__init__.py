@@ -15,6 +15,7 @@ from skill._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from skill.flow.ack import Request
+    from skill.flow.group import GroupFollow, follow
     from skill.flow.message import Conversation, Said, answer
     from skill.flow.states import TRANSITIONS, IllegalTransition, State, advance
     from skill.flow.steps import (
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
         Options,
         Outcome,
         Services,
-        follow,
         nothing_to_resume,
     )
 
@@ -32,6 +32,7 @@ __all__ = [
     "Conversation",
     "Downloader",
     "Follow",
+    "GroupFollow",
     "IllegalTransition",
     "Options",
     "Outcome",
@@ -56,7 +57,8 @@ _HOMES = {
     "Options": "skill.flow.steps",
     "Outcome": "skill.flow.steps",
     "Services": "skill.flow.steps",
-    "follow": "skill.flow.steps",
+    "follow": "skill.flow.group",
+    "GroupFollow": "skill.flow.group",
     "nothing_to_resume": "skill.flow.steps",
     "TRANSITIONS": "skill.flow.states",
     "IllegalTransition": "skill.flow.states",

@@ -112,6 +112,13 @@ def _cheaper(plan: Plan, summaries: Sequence[ModelSummary]) -> list[Offer]:
     ]
 
 
+def model_offer(summaries: Sequence[ModelSummary], model_id: str) -> Offer | None:
+    """``model_id`` as an alternative at its own default size, priced from the live list (the
+    model that offers a ratio or size the asked one does not)."""
+    summary = _summary(summaries, model_id)
+    return _whole_model(summary) if summary is not None else None
+
+
 def offers_for(reason: Reason, plan: Plan | None, summaries: Sequence[ModelSummary]) -> list[Offer]:
     """What to offer after ``plan`` failed for ``reason`` (nothing before a plan existed)."""
     if plan is None:

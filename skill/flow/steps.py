@@ -31,7 +31,7 @@ from skill.events import Reply
 from skill.exits import EXIT_OK, EXIT_USAGE
 from skill.flow.cadence import ProgressPoint
 from skill.flow.download import download_image
-from skill.flow.offers import as_alternative, offers_for
+from skill.flow.offers import as_alternative, model_offer, offers_for
 from skill.flow.states import State, advance
 from skill.flow.watch import watch
 from skill.ima import (
@@ -50,7 +50,7 @@ from skill.ima import (
     schedule_for,
     validate_inputs,
 )
-from skill.intent import NOTICE_IMAGE_REQUIRED, NOTICE_SIZE_CAPPED
+from skill.intent import NOTICE_COUNT_CAPPED, NOTICE_IMAGE_REQUIRED, NOTICE_SIZE_CAPPED
 from skill.job import DELIVERED, FAILED, Job, parse_stamp, resolve, utc_stamp
 from skill.reasons import Reason, exit_code_for
 from skill.render import (
@@ -83,6 +83,7 @@ __all__ = [
     "Services",
     "follow",
     "nothing_to_resume",
+    "rememberable",
 ]
 
 #: ``downloader(url, out_dir, stem) -> saved path``
@@ -108,6 +109,15 @@ class Options:
     scale: float = 1.0
 
 
+def rememberable(job: Job) -> bool:
+    """Whether a follow-up could work on ``job``: it described a picture that could be made
+    (not a message still missing its words or its picture)."""
+    request = job.request
+    if not request.prompt.strip() or len(request.prompt) > catalog.MAX_PROMPT_CHARS:
+        return False
+    return request.task_type != "image_to_image" or bool(request.input_images)
+
+
 @dataclass(frozen=True)
 class Services:
     """What a job needs from the outside; :mod:`skill.session` builds it once."""
@@ -119,6 +129,9 @@ class Services:
     downloader: Downloader = download_image
     #: Asked before each create (see :data:`Admit`); ``None``: every job is admitted.
     admit: Admit | None = None
+    #: Keep every journal write also as the chat and person's last job (the follow-ups'
+    #: memory): set by :func:`skill.flow.message.answer`, which reads it back.
+    remember: bool = False
 
 
 @dataclass
@@ -250,14 +263,33 @@ class Follow:
     async def _record(self, *, strict: bool = False) -> None:
         """Write the job down; a store that cannot be written never stops the job (except,
         with ``strict``, a shared store out of reach: :class:`StoreUnavailable` is raised)."""
+        store = self._services.store
         try:
-            self.job = await self._services.store.record(self.job)
+            self.job = await store.record(self.job)
         except StoreUnavailable:
             if strict:
                 raise
             log.warning("could not record job %s: the store is unavailable", self.job.job_id)
+            return
         except OSError:
             log.warning("could not record job %s", self.job.job_id, exc_info=True)
+            return
+        if self._services.remember and rememberable(self.job):
+            try:
+                await store.remember(self.job)
+            except OSError:  # StoreUnavailable is one: the follow-up is lost, not the job
+                log.warning("could not remember the job for follow-ups", exc_info=True)
+
+    async def _record_first(self) -> None:
+        """Write the job down before its first create leaves; a shared store out of reach
+        refuses the job (another replica could not finish it if this one died, and a
+        redelivered event could not be recognised): nothing is created."""
+        try:
+            await self._record(strict=True)
+        except StoreUnavailable:
+            log.warning("the store is unavailable: job %s not created", self.job.job_id)
+            busy = Failure(Reason.SERVICE_BUSY, not_started=True)
+            raise _Refusal(busy, Reason.SERVICE_BUSY, bad_input=False) from None
 
     async def _admit(self) -> None:
         """Ask the front door's :data:`Admit` (a budget) whether this priced job may be made."""
@@ -311,6 +343,42 @@ class Follow:
         yield Reply("done")
 
     async def _new(self) -> AsyncIterator[Reply]:
+        plan, notices, urls = await self._prepare()
+        client = self._services.client
+        request = self.job.request
+        self._move(State.CREATING)
+        # Written down before the create leaves: if its answer is lost, the journal still says
+        # that a create was sent, and nothing ever sends it again.
+        self.job = self.job.model_copy(update={"created_at": utc_stamp()})
+        await self._record_first()
+        task_id = await client.create(plan, request.prompt, input_urls=urls)
+        self.job = self.job.model_copy(update={"task_ids": [task_id]})
+        await self._record()
+        log.info("task %s created: %s %s %s", task_id, plan.model_id, plan.size, plan.credit)
+
+        info = catalog.model_info(plan.model_id)
+        self._move(State.STARTED)
+        start = Start(
+            model_name=plan.model_name,
+            eta_s=info.eta_s,
+            credits=plan.credit,
+            size=plan.size,
+            notices=tuple(notices),
+        )
+        yield Reply(
+            "start",
+            text=self._text(start),
+            model=plan.model_name,
+            credits=plan.credit,
+            eta_s=info.eta_s,
+        )
+        async for reply in self._wait(task_id, plan, already_s=0.0, poll_at_once=False):
+            yield reply
+
+    async def _prepare(self) -> tuple[Plan, list[Notice], list[str]]:
+        """Everything before the create: the refusals that need no network, the live product
+        list, the plan, the saved choice, the upload. Returns the plan, the start notice's
+        notices and the uploaded pictures' links."""
         request = self.job.request
         self._refuse_bad_input()
         self._move(State.RESOLVING)
@@ -336,41 +404,7 @@ class Follow:
             self._move(State.UPLOADING)
             urls = await client.prepare_inputs(list(request.input_images))
         await self._admit()
-        self._move(State.CREATING)
-        # Written down before the create leaves: if its answer is lost, the journal still says
-        # that a create was sent, and nothing ever sends it again.
-        self.job = self.job.model_copy(update={"created_at": utc_stamp()})
-        try:
-            await self._record(strict=True)
-        except StoreUnavailable:
-            # A shared store out of reach: another replica could not finish this job if this
-            # one died, and a redelivered event could not be recognised. Nothing is created.
-            log.warning("the store is unavailable: job %s not created", self.job.job_id)
-            busy = Failure(Reason.SERVICE_BUSY, not_started=True)
-            raise _Refusal(busy, Reason.SERVICE_BUSY, bad_input=False) from None
-        task_id = await client.create(plan, request.prompt, input_urls=urls)
-        self.job = self.job.model_copy(update={"task_ids": [task_id]})
-        await self._record()
-        log.info("task %s created: %s %s %s", task_id, plan.model_id, plan.size, plan.credit)
-
-        info = catalog.model_info(plan.model_id)
-        self._move(State.STARTED)
-        start = Start(
-            model_name=plan.model_name,
-            eta_s=info.eta_s,
-            credits=plan.credit,
-            size=plan.size,
-            notices=tuple(notices),
-        )
-        yield Reply(
-            "start",
-            text=self._text(start),
-            model=plan.model_name,
-            credits=plan.credit,
-            eta_s=info.eta_s,
-        )
-        async for reply in self._wait(task_id, plan, already_s=0.0, poll_at_once=False):
-            yield reply
+        return plan, notices, urls
 
     async def _wait(
         self, task_id: str, plan: Plan, *, already_s: float, poll_at_once: bool
@@ -445,8 +479,9 @@ class Follow:
             credits=plan.credit,
         )
 
-    async def _save_picture(self, url: str) -> Path | None:
-        """Download the picture into ``out_dir`` when one was given; a failure only logs.
+    async def _save_picture(self, url: str, stem: str | None = None) -> Path | None:
+        """Download the picture into ``out_dir`` when one was given (named ``stem``, by default
+        the task's id); a failure only logs.
 
         The picture exists at its link whatever happens here: saving a copy is a convenience.
         """
@@ -454,27 +489,31 @@ class Follow:
         if out_dir is None:
             return None
         try:
-            return await self._services.downloader(url, out_dir, self.job.task_id or "image")
+            name = stem or self.job.task_id or "image"
+            return await self._services.downloader(url, out_dir, name)
         except Exception as exc:
             log.warning("could not save the image into %s: %s", out_dir, exc)
             return None
 
     # --- resuming a job from the journal ----------------------------------------------------
     async def _resume(self) -> AsyncIterator[Reply]:
-        job, plan = self.job, self.job.plan
+        job = self.job
         self._move(State.RESUMED)
         delivered = job.status == DELIVERED and bool(job.media)
-        yield Reply(
-            "ack",
-            text=self._text(
-                ResumeFound(
-                    model_name=job.model_name,
-                    delivered=delivered,
-                    unconfirmed=not job.task_ids and not delivered,
-                )
-            ),
-            lang=self._lang,
-        )
+        if not self._acknowledged:  # a follow-up's first reply may have said it already
+            found = ResumeFound(
+                model_name=job.model_name,
+                delivered=delivered,
+                unconfirmed=not job.task_ids and not delivered,
+            )
+            yield Reply("ack", text=self._text(found), lang=self._lang)
+        async for reply in self._resume_body():
+            yield reply
+
+    async def _resume_body(self) -> AsyncIterator[Reply]:
+        """A job from the journal after its first reply: fetched, sent again or told."""
+        job, plan = self.job, self.job.plan
+        delivered = job.status == DELIVERED and bool(job.media)
         task_id = job.task_id
         try:
             if not job.started:
@@ -535,6 +574,12 @@ class Follow:
         request = self.job.request
         if not request.prompt.strip():
             raise _Refusal(AskPrompt(), Reason.BAD_REQUEST)
+        if len(request.prompt) > catalog.MAX_PROMPT_CHARS:
+            # Said, never cut short: a shortened description would draw something else.
+            limit = catalog.MAX_PROMPT_CHARS
+            raise _Refusal(
+                Failure(Reason.BAD_REQUEST, too_long=limit, not_started=True), Reason.BAD_REQUEST
+            )
         wants_edit = (
             request.task_type == "image_to_image" or NOTICE_IMAGE_REQUIRED in request.notices
         )
@@ -565,6 +610,8 @@ class Follow:
         notices: list[Notice] = []
         if NOTICE_SIZE_CAPPED in request.notices:
             notices.append(Notice("size_capped"))
+        if NOTICE_COUNT_CAPPED in request.notices:
+            notices.append(Notice("count_capped"))
         if request.unsupported_model:
             notices.append(Notice("unsupported_model", request.unsupported_model))
         if request.preference == "clear":
@@ -603,6 +650,11 @@ class Follow:
             options = summary.aspect_ratios if exc.field == "aspect_ratio" else summary.sizes
             if wanted in (option.lower() for option in options):
                 elsewhere = summary.model_name
+        if other_id is not None and elsewhere is not None:
+            # "Nano Banana Pro offers 21:9: want me to use it?": a plain "yes" takes it.
+            offer = model_offer(self._summaries, other_id)
+            if offer is not None:
+                self.job = self.job.model_copy(update={"offers": [offer], "reason": exc.reason})
         return Failure(
             exc.reason,
             offered=exc.allowed,

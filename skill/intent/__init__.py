@@ -5,13 +5,17 @@ and the patterns behind a gate compile once, on first use, so ``ima-nano-banana 
 ``run``'s first reply start fast.
 
 Public names: :func:`parse`, :class:`Intent`, :data:`SUBJECTS`, :data:`DEFAULT_EMOJI`,
-:data:`NOTICES` and the notice codes.
+:data:`NOTICES` and the notice codes, :class:`Followup` (what a message says about the chat's
+last picture) and :data:`FOLLOWUP_KINDS`.
 """
 
 from __future__ import annotations
 
+from skill.intent._followup import KINDS as FOLLOWUP_KINDS
+from skill.intent._followup import Followup
 from skill.intent._model import (
     DEFAULT_EMOJI,
+    NOTICE_COUNT_CAPPED,
     NOTICE_IMAGE_REQUIRED,
     NOTICE_SIZE_CAPPED,
     NOTICE_UNSUPPORTED_MODEL,
@@ -23,11 +27,14 @@ from skill.intent._parser import parse
 
 __all__ = [
     "DEFAULT_EMOJI",
+    "FOLLOWUP_KINDS",
     "NOTICES",
+    "NOTICE_COUNT_CAPPED",
     "NOTICE_IMAGE_REQUIRED",
     "NOTICE_SIZE_CAPPED",
     "NOTICE_UNSUPPORTED_MODEL",
     "SUBJECTS",
+    "Followup",
     "Intent",
     "parse",
 ]

@@ -22,7 +22,13 @@ CUT = "\x00"
 _LATER: dict[str, tuple[str, int]] = {}
 
 
-def _later(name: str, pattern: str, flags: int = 0) -> None:
+def _later(name: str, pattern: str, flags: int = 0, *, starts: str | None = None) -> None:
+    """Register ``pattern`` under ``name``; ``starts`` lists the characters (besides the first
+    letter of an English word) a match can begin with. It becomes a lookahead in front: a
+    search then spends one character test on each other position instead of trying every
+    alternative of the pattern there (several times faster on a long message)."""
+    if starts is not None:
+        pattern = rf"(?=(?<![a-z0-9])[a-z]|[{starts}])(?:{pattern})"
     _LATER[name] = (pattern, flags)
 
 
@@ -91,15 +97,22 @@ _later(
     r"(?:\s*(?:px|pixels?|像素))?(?:\s*(?:resolution|分辨率|的))?",
     _I,
 )
-#: "16:9", "16：9", "16 : 9", "16比9", "ratio 16:9", "比例16:9的".
+#: Chinese numerals up to 99 ("三", "十六", "二十一"): in ratios and sizes.
+HAN_DIGITS = {
+    "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+_HAN_NUMBER = r"(?:[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
+#: "16:9", "16：9", "16 : 9", "16比9", "十六比九", "ratio 16:9", "比例16:9的".
 RATIO: re.Pattern[str]
 _later(
     "RATIO",
     rf"{_IN}(?:(?P<kw>(?:aspect\s+)?ratio(?:\s+of)?|宽高比|长宽比|画面比例|比例|画幅)\s*(?:[:=为是]\s*)?)?"
-    r"(?<![\d.])(?P<w>\d{1,2})\s*(?::|比)\s*(?P<h>\d{1,2})(?![\d.])"
+    r"(?<![\d.])(?:(?P<w>\d{1,2})\s*(?::|比)\s*(?P<h>\d{1,2})(?![\d.])"
+    rf"|(?<![一二两三四五六七八九十])(?P<hw>{_HAN_NUMBER})比(?P<hh>{_HAN_NUMBER})(?![一二两三四五六七八九十]))"
     r"(?P<time>\s*(?:am|pm|a\.m|p\.m|o'?clock|点|分))?"
     r"(?:\s*(?:aspect\s+ratio|aspect|ratio|format|的比例|比例|画幅|尺寸|的))*",
     _I,
+    starts="\\d要用做弄改设换宽长画比一二两三四五六七八九十",
 )
 #: Minutes that make "12:30" a clock time rather than a ratio.
 CLOCK_MINUTES = frozenset({15, 20, 25, 30, 35, 40, 45, 50, 55})
@@ -112,8 +125,10 @@ _SIZE_TAIL = r"(?:\s*(?:分辨率|高清|超清|超高清|画质|清晰度|resol
 SIZE_K: re.Pattern[str]
 _later(
     "SIZE_K",
-    rf"{_IN}{_SIZE_HEAD}(?:(?:超高清|高清|超清)\s*)?(?<![a-z0-9.])(?P<k>\d{{1,2}})\s*k{_AE}{_SIZE_TAIL}",
+    rf"{_IN}{_SIZE_HEAD}(?:(?:超高清|高清|超清)\s*)?(?<![a-z0-9.])"
+    rf"(?:(?P<k>\d{{1,2}})|(?<![一二两三四五六七八九十])(?P<hk>[一二两四八]))\s*k{_AE}{_SIZE_TAIL}",
     _I,
+    starts="\\d要用做弄改设换分清尺画超高一二两四八",
 )
 #: "512", "512px", "1024px", "1080p".
 SIZE_PX: re.Pattern[str]
@@ -135,16 +150,65 @@ SIZE_P_VALUES = {720: "1K", 1080: "2K", 1440: "2K", 2160: "4K", 4320: "8K"}
 PIXEL_SIZE_STEPS: tuple[tuple[int, str], ...] = ((768, "512px"), (1536, "1K"), (3072, "2K"))
 PIXEL_SIZE_4K_UPTO = 6144
 
+# --- how many pictures ------------------------------------------------------------------------
+#: "画三张猫", "来4张", "两幅", "三个版本": several pictures (one task each). Not "三只猫" (three
+#: cats in one picture), not "第二张" (that is which one), and "一张" stays what it always was.
+COUNT_ZH: re.Pattern[str]
+_later(
+    "COUNT_ZH",
+    # "把两张图合成一张", "这两张": the pictures given, not how many to make.
+    rf"(?<![第\d一二两三四五六七八九十把将这那用])(?:(?P<n>[2-9]|[1-9]\d{{1,2}})|(?P<hn>{_HAN_NUMBER}))\s*"
+    r"(?:张|幅|个版本|版本|种版本|份)(?:不同的?|不一样的)?"
+    r"(?:(?:图片?|照片|相片|画|插画|作品)(?![\u4e00-\u9fff]))?",
+    _I,
+)
+#: Chinese count words: the gate in front of COUNT_ZH (``in`` tests, no pattern to compile).
+COUNT_ZH_WORDS = ("张", "幅", "版本", "份")
+_EN_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "a couple of": 2, "a pair of": 2,
+}  # fmt: skip
+EN_NUMBERS = _EN_NUMBER_WORDS
+#: "4 versions", "three different pictures of", "give me 2 options": one task a picture.
+COUNT_EN: re.Pattern[str]
+_later(
+    "COUNT_EN",
+    r"(?<![\w.])(?:(?P<n>[2-9]|[1-9]\d{1,2})|(?P<wn>two|three|four|five|six|seven|eight|nine|ten"
+    r"|a\s+couple\s+of|a\s+pair\s+of))\s+"
+    r"(?:(?:different|more|new|separate|distinct|other|alternative|unique|variations?\s+of)\s+)?"
+    r"(?:versions?|variations?|variants?|pictures?|images?|pics?|photos?|options?|takes?|copies"
+    r"|drafts?|renders?|shots?|illustrations?|wallpapers?"
+    r"|more(?=\s*(?:$|[,.!?]|please|pls)))"
+    rf"(?:\s+(?:of|for|showing|with|featuring))?{_AE}",
+    _I,
+)
+#: A gate, on lowercase text (see the gates below); compiled for the first English message.
+MAY_COUNT_EN: re.Pattern[str]
+_later(
+    "MAY_COUNT_EN",
+    r"versions?|variations?|variants?|pictures|images|pics|photos|options|takes|copies|drafts"
+    r"|renders|shots|illustrations|wallpapers|more",
+)
+
 # --- orientation words ---------------------------------------------------------------------
 _ORIENT_TAIL = r"(?:\s*(?:的|格式|模式|构图|比例|画幅))*"
+#: "不要竖图", "not vertical": the shape is not that one (the words go, no ratio is set).
+_NOT_ZH = r"(?:(?P<not>不要|不想要|别|别用|不用|不是|非|不)\s*(?:用|要|做成|弄成)?\s*)?"
+_NOT_EN = (
+    rf"(?:(?P<not>{_AW}(?:not|no|never|don'?t\s+(?:want|make\s+it|do)|without)\s+"
+    r"(?:an?\s+|in\s+)?))?"
+)
 ORIENT_ZH: re.Pattern[str]
 _later(
     "ORIENT_ZH",
-    _IN + r"(?:(?P<wide>横(?:图|版|屏|向|幅|构图|画幅|板)|宽屏|宽幅|(?:电脑|桌面)(?:壁纸|背景))"
+    _NOT_ZH
+    + _IN
+    + r"(?:(?P<wide>横(?:图|版|屏|向|幅|构图|画幅|板)|宽屏|宽幅|(?:电脑|桌面)(?:壁纸|背景))"
     r"|(?P<tall>竖(?:图|版|屏|向|幅|构图|画幅|板)|(?:手机|iphone|安卓|android)\s*(?:壁纸|屏保|锁屏|背景)"
     r"|(?:抖音|小红书)(?:封面|竖版)?)"
     r"|(?P<square>方图|方形图|正方形(?:的|图|构图)?|方版|1比1))" + _ORIENT_TAIL,
     _I,
+    starts="不别非要用做弄改设换横宽电桌竖手安抖小方正1",
 )
 _EN_ORIENT_WORDS = (
     r"(?P<wide>horizontal|widescreen|wide\s*screen|desktop\s+(?:wallpaper|background))"
@@ -154,9 +218,10 @@ _EN_ORIENT_WORDS = (
 ORIENT_EN: re.Pattern[str]
 _later(
     "ORIENT_EN",
-    rf"{_IN}{_AW}(?:{_EN_ORIENT_WORDS}){_AE}"
+    rf"{_NOT_EN}{_IN}{_AW}(?:{_EN_ORIENT_WORDS}){_AE}"
     r"(?:\s+(?:orientation|mode|format|layout|aspect(?:\s+ratio)?|ratio))?",
     _I,
+    starts="要用做弄改设换",
 )
 #: "landscape", "portrait" and "square" also describe pictures ("a mountain landscape",
 #: "a portrait of…"): they set the ratio only when qualified ("landscape mode") or said on
@@ -164,11 +229,25 @@ _later(
 ORIENT_EN_AMBIGUOUS: re.Pattern[str]
 _later(
     "ORIENT_EN_AMBIGUOUS",
-    rf"(?P<make>{_AW}(?:make|keep)\s+it\s+)?{_IN}{_AW}(?:(?P<wide>landscape)|(?P<tall>portrait)|(?P<square>square)){_AE}"
+    rf"(?P<make>{_AW}(?:make|keep)\s+it\s+)?{_NOT_EN}{_IN}{_AW}"
+    rf"(?:(?P<wide>landscape)|(?P<tall>portrait)|(?P<square>square)){_AE}"
     r"(?P<qual>\s+(?:orientation|mode|format|layout|aspect(?:\s+ratio)?|ratio|crop|shape))?",
     _I,
+    starts="要用做弄改设换",
 )
 ORIENT_RATIOS = {"wide": "16:9", "tall": "9:16", "square": "1:1"}
+#: "a portrait wallpaper", "a landscape poster", "竖版海报" already: an orientation word right
+#: before a kind of picture sets the shape anywhere in a sentence, and (like "square logo")
+#: stays in the prompt, where it still describes the picture.
+ORIENT_PICTURE: re.Pattern[str]
+_later(
+    "ORIENT_PICTURE",
+    rf"(?<!not\s)(?<!no\s){_AW}(?:(?P<wide>landscape|horizontal)|(?P<tall>portrait|vertical))[\s\-]+"
+    r"(?:wallpaper|poster|banner|cover|flyer|print|card|version|format|frame|screen|layout"
+    r"|picture|image|pic|photo(?:graph)?|shot|illustration|painting|artwork|drawing|thumbnail)s?"
+    rf"{_AE}",
+    _I,
+)
 #: "square" right before a kind of picture ("a square logo", "square avatars") asks for a
 #: square picture, yet still describes it: the ratio is set and the word stays in the prompt.
 #: A square as the thing drawn ("a red square") is left alone.
@@ -219,26 +298,40 @@ _NB2_NAMES = (
     rf"|nano{_S}banana(?:{_S}(?:2|two|二))?|纳米香蕉(?:{_S}(?:2|二))?|香蕉(?:{_S}(?:2|二))?"
     rf"|banana{_S}(?:2|two)|nb{_S}2"
 )
-_SAVE_LEAD = (
+#: Words that make a model named in a message a lasting choice ("以后都用 Pro", "默认用",
+#: "我喜欢用", "always use", "from now on"): it is saved for every later picture.
+_LASTING_LEAD = (
     r"(?:以后|今后|之后|往后|从现在开始|从现在起|从今以后|下次)[,\s]*(?:也|都|就|一直|总是|永远|全部)*\s*"
     r"(?:默认)?\s*(?:用|使用|选用|选|换成|改用|切换到|切换成|切到)"
     r"|(?:都|一直|总是|永远)\s*(?:用|使用)"
     r"|默认(?:都)?(?:用|使用|选)?|我?(?:比较|更|最|还是)?(?:喜欢|偏好|偏爱|爱用)(?:用)?"
-    r"|用|使用|选用|换成|改用|切换到|切换成|切到|换回|用回"
-    rf"|{_AW}(?:from\s+now\s+on,?\s+)?(?:always\s+)?(?:use|using)"
-    rf"|{_AW}(?:always|with|via|switch(?:ed)?\s+to|go\s+with|stick\s+with|stick\s+to"
-    r"|pick|choose|select|i\s+(?:prefer|like|love)(?:\s+(?:using|to\s+use))?|prefer)"
+    rf"|{_AW}(?:from\s+now\s+on,?\s+(?:always\s+)?(?:use|using)|always\s+(?:use|using)"
+    r"|always|stick\s+with|stick\s+to|i\s+(?:prefer|like|love)(?:\s+(?:using|to\s+use))?|prefer)"
+)
+#: "用 Pro", "use Pro": for this picture; a lasting choice only when said on its own.
+_USE_LEAD = (
+    r"用|使用|选用|就用|还是用"
+    rf"|{_AW}(?:use|using|go\s+with|pick|choose|select)"
+)
+#: "换成 Nano Banana 2", "switch to Pro": the last picture again on another model.
+_SWITCH_LEAD = (
+    r"换成|换用|换|改用|改成|切换到|切换成|切到|换回|用回"
+    rf"|{_AW}(?:switch(?:ed)?\s+to|swap\s+to|change\s+to)"
 )
 _NEG_LEAD = (
     r"不要用|不要|别用|别|不用|不想用|不是|除了"
     rf"|{_AW}(?:don'?t\s+use|do\s+not\s+use|not|no|never|without|instead\s+of|rather\s+than)"
 )
-_NEUTRAL_LEAD = rf"{_AW}(?:in|on|by|through|try|make|set)|试试|试一下"
+_NEUTRAL_LEAD = rf"{_AW}(?:in|on|by|through|try|make|set|with|via)|试试|试一下"
+#: "这次用 Pro", "this time with Pro": for this picture only; the words go with the name.
+_ONCE = rf"这次|这一次|本次|这回|{_AW}(?:this\s+time|just\s+this\s+once|for\s+this\s+one),?"
 MODEL: re.Pattern[str]
 _later(
     "MODEL",
     # Spaces only after a lead word: a leading \s* would rescan every run of spaces (slow).
-    rf"(?:(?:(?P<neg>{_NEG_LEAD})|(?P<save>{_SAVE_LEAD})|(?P<neutral>{_NEUTRAL_LEAD}))\s*)?"
+    rf"(?:(?P<once>{_ONCE})\s*)?"
+    rf"(?:(?:(?P<neg>{_NEG_LEAD})|(?P<save>{_LASTING_LEAD})|(?P<use>{_USE_LEAD})"
+    rf"|(?P<switch>{_SWITCH_LEAD})|(?P<neutral>{_NEUTRAL_LEAD}))\s*)?"
     rf"(?:{_AW}the\s+)?"
     rf"{_AW}(?:(?P<other>{_OTHER})|(?P<pro>{_PRO_NAMES})|(?P<nb2>{_NB2_NAMES})){_AE}"
     r"(?P<tail>(?:\s*(?:模型|model|版本?|version))?"
@@ -246,7 +339,11 @@ _later(
     r"|(?:my|the)\s+default(?:\s+model)?|(?:作为|设为|设成|当作?|当成)默认(?:模型)?"
     r"|以后都用(?:它|这个)?))?)",
     _I,
+    starts="这本不别除以今之往从下都一总永默我比更最还喜偏爱用使选就换改切试纳香即可通混文",
 )
+#: What may stand beside "用 Pro" for it to count as said on its own (a lasting choice).
+ALONE_REST: re.Pattern[str]
+_later("ALONE_REST", r"[\s\W_]*(?:(?:吧|啊|呀|哈|嘛|哦|好了|please|pls|plz)[\s\W_]*)*", _I)
 #: "香蕉" on its own is a banana to draw; it names the model only with a lead or a tail.
 BARE_BANANA = re.compile(r"(?:纳米)?香蕉")
 
@@ -273,11 +370,13 @@ _later(
     rf"(?:(?P<budget>{_BUDGET})|(?P<premium>{_PREMIUM})){_AE}"
     r"(?P<tail>(?:\s*(?:的|模型|model|one|option|version|版本?|一点|点))*)",
     _I,
+    starts="用使选要来换最便省低质画品效顶",
 )
 #: These mean "preferably" or "the best <thing>" unless a lead or a tail makes them about
 #: the model: "最好是蓝色" is not a model choice, "用最好的" is.
 VALUE_NEEDS_CONTEXT = frozenset({"最好", "最好的", "the best"})
-VALUE_END = re.compile(rf"\s*(?:$|[{_MARKS}])")
+VALUE_END: re.Pattern[str]
+_later("VALUE_END", rf"\s*(?:$|[{_MARKS}])")
 
 # --- preference phrases that name no model ------------------------------------------------------
 _END = rf"(?=\s*(?:$|[{_SEP}]|吧|啊|呀|哈))"
@@ -297,6 +396,17 @@ _later(
     r"|try\s+(?:something|anything)\s+else|try\s+(?:another|a\s+different|some\s+other|other)\s+(?:model|one)"
     r"|use\s+(?:another|a\s+different|some\s+other)\s+model|whatever\s+model|any\s+model)" + _AE,
     _I,
+    starts="你帮推随用默恢试换",
+)
+
+#: Among the clearing words, those that ask for the other model ("换个模型", "try another
+#: model"): after a picture, that picture again on the other Nano Banana model.
+OTHER_MODEL_WORDS: re.Pattern[str]
+_later(
+    "OTHER_MODEL_WORDS",
+    r"别的|其他|其它|换(?:一个|一?个)?模型|another|different|something\s+else|anything\s+else"
+    r"|other",
+    _I,
 )
 
 #: "以后都用这个", "always use this one": a save when a model is named elsewhere.
@@ -308,6 +418,7 @@ _later(
     rf"|{_AW}(?:(?:always|from\s+now\s+on,?)\s+use\s+(?:this|that|it)(?:\s+(?:one|model))?"
     r"|from\s+now\s+on|make\s+(?:it|this|that)\s+(?:my\s+|the\s+)?default(?:\s+model)?)" + _AE,
     _I,
+    starts="以今之往从下也都就一设作",
 )
 
 # --- task words and edit wording -----------------------------------------------------------------
@@ -322,13 +433,14 @@ _later(
 )
 #: Wording that edits a picture the person has (or should have) given.
 EDIT = re.compile(
+    r"(?=(?<![a-z0-9])[a-z]|[这那我上下附发原参风换去抠修变改转])(?:"  # see _later's starts
     r"(?:这|那|我的|上面的?|下面的?|附件的?|发的)(?:一)?(?:张|幅|个)?(?:图片?|照片|相片|图像|自拍|头像|截图)"
     r"|原图|参考图|参考这|风格迁移|换背景|去掉背景|抠图|P图|修图"
     r"|(?:换成|变成|改成|转成|转换成)[^,，。!！?？]{0,12}(?:风格|画风|样子|效果)"
     rf"|{_AW}(?:(?:this|that|these|my|the\s+(?:attached|uploaded|above|following))\s+"
     r"(?:photos?|images?|pictures?|pics?|selfies?|portraits?|drawings?|sketch(?:es)?|headshots?)"
     r"|style\s+transfer|edit\s+(?:it|this|my|the)|retouch|remove\s+the\s+background"
-    r"|change\s+the\s+background)" + _AE,
+    r"|change\s+the\s+background))" + _AE,
     _I,
 )
 
@@ -344,7 +456,7 @@ ZH_REQUEST: re.Pattern[str]
 _later(
     "ZH_REQUEST",
     rf"{_START}(?:(?:(?:{_ZH_LEAD})[\s\x00]*)*"
-    rf"(?:{_ZH_VERB_STRONG}|(?:{_ZH_VERB_WEAK})(?=[一个张幅份套组只]))"
+    rf"(?:{_ZH_VERB_STRONG}|(?:{_ZH_VERB_WEAK})(?=[一个张幅份套组只\x00]))"
     r"(?:一下|出来|出)?[\s\x00]*(?:[个张幅只](?![\s\x00]*$))?"
     rf"|(?:(?:{_ZH_LEAD_ALONE})[\s\x00]*)+)",
     _I,
@@ -379,31 +491,31 @@ _later(
 )
 
 # --- gates: cheap scans that skip a pattern family which cannot match --------------------
+# They run on the message lowercased once (``low`` in the parser), without IGNORECASE: a
+# case-insensitive alternation of words is scanned position by position, ten times slower
+# than the same alternation on lowercase text, where ``re`` skips ahead to the first letters.
 DIGIT = re.compile(r"\d")
-LATIN = re.compile(r"[a-z]", _I)
+LATIN = re.compile(r"[a-z]")
 MAY_NAME_MODEL = re.compile(
     r"nano|banana|nb|pro|gemini|香蕉|mid|mj|see|即梦|dall|flux|stable|sd|gpt|imagen|ideogram"
     r"|recraft|kling|可灵|通义|wan|混元|hunyuan|qwen|firefly|文心",
-    _I,
 )
 MAY_VALUE = re.compile(
     r"便宜|省|低|最|质量|画质|品质|效果|顶级|cheap|budget|low|inexpensive|econom|save|premium"
     r"|best|highest|top|max|high",
-    _I,
 )
 MAY_CLEAR = re.compile(
     r"推荐|你|帮我选|随便|默认|试|别的|其他|其它|换|default|reset|recommend|pick|choose|decide"
     r"|try|another|different|whatever|any",
-    _I,
 )
-MAY_SAVE_ALONE = re.compile(r"用|默认|always|from|make", _I)
+MAY_SAVE_ALONE = re.compile(r"用|默认|always|from|make")
 #: Cheap gates in front of the size patterns, whose optional lead words ("in", "用") make
 #: them try every position of a message: most messages hold neither.
-MAY_PIXELS = re.compile(r"\d{3}\s*[x×*]", _I)
-MAY_SIZE_PX = re.compile(r"512|1024|2048|4096|720p|1080p|1440p|2160p|4320p", _I)
-MAY_ORIENT_EN = re.compile(r"horizontal|vertical|wide|wallpaper|background|stor", _I)
-MAY_ORIENT_AMBIGUOUS = re.compile(r"landscape|portrait|square", _I)
-MAY_TASK_WORDS = re.compile(r"图|image|img|i2i|t2i|txt", _I)
+MAY_PIXELS = re.compile(r"\d{3}\s*[x×*]")
+MAY_SIZE_PX = re.compile(r"512|1024|2048|4096|720p|1080p|1440p|2160p|4320p")
+MAY_ORIENT_EN = re.compile(r"horizontal|vertical|wide|wallpaper|background|stor")
+MAY_ORIENT_AMBIGUOUS = re.compile(r"landscape|portrait|square")
+MAY_TASK_WORDS = re.compile(r"图|image|img|i2i|t2i|txt")
 #: A match of EN_REQUEST that is not empty begins, at a chunk start, with a space (the start's
 #: own ``\s*``) or a Latin letter (every request word): a Chinese message that only names a
 #: model or a size ("用 Pro 画…,16:9,4K") never needs it.
@@ -421,19 +533,30 @@ SPACE_AFTER_WIDE_PUNCT = re.compile(r"([，。；：！？～、…])\s+")
 EDGE_CHARS = " \t\n" + _P + "-—_*#|/\\·"
 #: Trailing patterns only look this far back from the end (keeps them linear on long text).
 TAIL_WINDOW = 64
-LABEL = re.compile(r"^(?:prompt|提示词|描述|内容|主题|画面|壁纸|subject)\s*[:：]\s*", _I)
+# The edge patterns below run only when the prompt's edge can hold what they take (a colon,
+# an ASCII letter, a particle): compiled on first use.
+LABEL: re.Pattern[str]
+_later("LABEL", r"^(?:prompt|提示词|描述|内容|主题|画面|壁纸|subject)\s*[:：]\s*", _I)
 TRAILING_POLITE = re.compile(
+    # The lookahead: one test a position where no polite word can begin (see _later).
+    r"(?=\s|(?<![a-z0-9])[a-z]|[谢感多好可行吧呀啊哦喔呢嘛哈啦噢一])"
     r"(?:\s*(?:谢谢你?|谢啦|谢了|感谢|多谢|好吗|好不好|可以吗|行吗|吧|呀|啊|哦|喔|呢|嘛|哈+|啦|噢|一下"
     rf"|{_AW}(?:please|pls|plz|thanks|thank\s+you|thx|ty|asap|for\s+me|if\s+you\s+can)))+$",
     _I,
 )
-LEADING_FUNCTION = re.compile(
-    r"^(?:(?:a|an|the)\s+)?(?:of|with|using|via|and|featuring|showing)\s+", _I
+LEADING_FUNCTION: re.Pattern[str]
+_later(
+    "LEADING_FUNCTION", r"^(?:(?:a|an|the)\s+)?(?:of|with|using|via|and|featuring|showing)\s+", _I
 )
-TRAILING_FUNCTION = re.compile(r"\s+(?:a|an|the|of|in|with|at|on|and|for|using|via|by|to|as)$", _I)
-EDGE_PARTICLE = re.compile(r"^[的地得]+")
+TRAILING_FUNCTION: re.Pattern[str]
+_later("TRAILING_FUNCTION", r"\s+(?:a|an|the|of|in|with|at|on|and|for|using|via|by|to|as)$", _I)
+EDGE_PARTICLE_CHARS = "的地得"
+EDGE_PARTICLE: re.Pattern[str]
+_later("EDGE_PARTICLE", rf"^[{EDGE_PARTICLE_CHARS}]+")
 #: "一张，一碗奶茶": a measure word left alone before punctuation once its noun was cut.
-DANGLING_MEASURE = re.compile(r"^[一1]?[张幅个](?=[,，:：])")
+MEASURE_CHARS = "一1张幅个"
+DANGLING_MEASURE: re.Pattern[str]
+_later("DANGLING_MEASURE", r"^[一1]?[张幅个](?=[,，:：])")
 EMPTY_BRACKETS = re.compile(r"[(\[（【「『]\s*[)\]）】」』]")
 GENERIC_ONLY = re.compile(
     r"(?:[一1]?[张幅个]?(?:图片?|图像|照片|相片|画儿?|作品|东西|壁纸|插画|插图|图画)"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skill.intent._followup import Followup
+
 #: Subject key -> emoji for the acknowledgement. The conversation's templates translate the
 #: keys into nouns ("猫咪" / "a cat"), so this key set is a contract: do not add keys here alone.
 SUBJECTS: dict[str, str] = {
@@ -34,10 +36,13 @@ NOTICE_IMAGE_REQUIRED = "image_required"
 NOTICE_UNSUPPORTED_MODEL = "unsupported_model"
 #: More than 4K was asked for (8K, 7680x4320): 4K is given instead.
 NOTICE_SIZE_CAPPED = "size_capped"
+#: More pictures than :data:`skill.catalog.MAX_PICTURES` were asked for: that many are made.
+NOTICE_COUNT_CAPPED = "count_capped"
 NOTICES: tuple[str, ...] = (
     NOTICE_IMAGE_REQUIRED,
     NOTICE_UNSUPPORTED_MODEL,
     NOTICE_SIZE_CAPPED,
+    NOTICE_COUNT_CAPPED,
 )
 
 TEXT_TO_IMAGE = "text_to_image"
@@ -78,9 +83,14 @@ class Intent:
     premium: bool
     #: The non-Nano-Banana model named, as a display name ("Midjourney"), else None.
     unsupported_model: str | None
+    #: What the words say about the chat's last picture ("好的", "再来一张"), else None.
+    followup: Followup | None = None
+    #: How many pictures were asked for (1 unless said; at most MAX_PICTURES).
+    count: int = 1
 
     def to_json(self) -> dict[str, object]:
-        """The ``parse --json`` object of docs/contracts.md: exactly these keys, in this order."""
+        """The ``parse --json`` object of docs/contracts.md: exactly these keys, in this order
+        (``followup`` and ``count`` were added last)."""
         return {
             "task_type": self.task_type,
             "model_id": self.model_id,
@@ -91,4 +101,6 @@ class Intent:
             "language": self.language,
             "preference": self.preference,
             "notices": list(self.notices),
+            "followup": self.followup.to_json() if self.followup is not None else None,
+            "count": self.count,
         }

@@ -13,11 +13,13 @@ import re
 from collections.abc import Callable, Sequence
 from math import gcd
 
-from skill.catalog import BUDGET_MODEL_ID, BUDGET_SIZE, MAX_SIZE, PREMIUM_MODEL_ID
+from skill.catalog import BUDGET_MODEL_ID, BUDGET_SIZE, MAX_PICTURES, MAX_SIZE, PREMIUM_MODEL_ID
 from skill.intent import _lexicon as lx
+from skill.intent._followup import read as read_followup
 from skill.intent._model import (
     DEFAULT_EMOJI,
     IMAGE_TO_IMAGE,
+    NOTICE_COUNT_CAPPED,
     NOTICE_IMAGE_REQUIRED,
     NOTICE_SIZE_CAPPED,
     NOTICE_UNSUPPORTED_MODEL,
@@ -81,16 +83,30 @@ def _pixel_size(long_side: int) -> tuple[str, bool]:
     return MAX_SIZE, long_side > lx.PIXEL_SIZE_4K_UPTO
 
 
+def han_number(text: str) -> int:
+    """A Chinese numeral up to 99 ("三", "十六", "二十一") as an int."""
+    tens, _, ones = text.partition("十")
+    if not _:
+        return lx.HAN_DIGITS.get(text, 0)
+    return lx.HAN_DIGITS.get(tens, 1) * 10 + lx.HAN_DIGITS.get(ones, 0)
+
+
+def _ratio_sides(match: re.Match[str]) -> tuple[int, int]:
+    if match.group("w") is not None:
+        return int(match.group("w")), int(match.group("h"))
+    return han_number(match.group("hw")), han_number(match.group("hh"))
+
+
 def _is_ratio(match: re.Match[str]) -> bool:
-    w, h = int(match.group("w")), int(match.group("h"))
+    w, h = _ratio_sides(match)
     if w == 0 or h == 0 or match.group("time"):
         return False
     if match.group("kw"):  # "ratio 12:30" is a ratio whatever it looks like
         return max(w, h) <= lx.RATIO_MAX_SIDE
     if max(w, h) > lx.RATIO_MAX_SIDE or max(w, h) > lx.RATIO_MAX_ELONGATION * min(w, h):
         return False
-    # "12:30", "9:45": clock times, not shapes.
-    return not (h in lx.CLOCK_MINUTES or match.group("h").startswith("0"))
+    # "12:30", "9:45": clock times, not shapes ("十二比三十" is said of scores, not shapes).
+    return not (h in lx.CLOCK_MINUTES or (match.group("h") or "").startswith("0"))
 
 
 class _Sizes:
@@ -106,8 +122,13 @@ class _Sizes:
             self.capped = capped
 
 
+def _k(match: re.Match[str]) -> int:
+    digits = match.group("k")
+    return int(digits) if digits is not None else han_number(match.group("hk"))
+
+
 def _size_k(match: re.Match[str]) -> bool:
-    k = int(match.group("k"))
+    k = _k(match)
     return k in lx.SIZE_K_VALUES or lx.SIZE_K_CAP_FROM <= k <= lx.SIZE_K_CAP_UPTO
 
 
@@ -139,10 +160,11 @@ def _plausible_pixels(match: re.Match[str]) -> bool:
     return int(match.group("w")) >= 64 <= int(match.group("h"))
 
 
-def _take_numbers(work: _Work, sizes: _Sizes) -> str | None:
-    """Cut pixel sizes, ratios and sizes; record sizes; return the ratio said, if any."""
+def _take_numbers(work: _Work, sizes: _Sizes, low: str) -> str | None:
+    """Cut pixel sizes, ratios and sizes; record sizes; return the ratio said, if any.
+    ``low`` is the message lowercased, for the gates."""
     ratio: str | None = None
-    pixels = work.cut(lx.PIXELS, _plausible_pixels) if lx.MAY_PIXELS.search(work.norm) else []
+    pixels = work.cut(lx.PIXELS, _plausible_pixels) if lx.MAY_PIXELS.search(low) else []
     for match in pixels:
         w, h = int(match.group("w")), int(match.group("h"))
         sizes.add(*_pixel_size(max(w, h)))
@@ -152,12 +174,13 @@ def _take_numbers(work: _Work, sizes: _Sizes) -> str | None:
     if ":" in work.norm or "比" in work.norm:
         explicit = work.cut(lx.RATIO, _is_ratio)
         if explicit:
-            ratio = f"{int(explicit[0].group('w'))}:{int(explicit[0].group('h'))}"
+            w, h = _ratio_sides(explicit[0])
+            ratio = f"{w}:{h}"
     size_k = work.cut(lx.SIZE_K, _size_k) if "k" in work.norm or "K" in work.norm else []
     for match in size_k:
-        k = int(match.group("k"))
+        k = _k(match)
         sizes.add(lx.SIZE_K_VALUES.get(k, MAX_SIZE), k not in lx.SIZE_K_VALUES)
-    size_px = work.cut(lx.SIZE_PX) if lx.MAY_SIZE_PX.search(work.norm) else []
+    size_px = work.cut(lx.SIZE_PX) if lx.MAY_SIZE_PX.search(low) else []
     for match in size_px:
         if match.group("n"):
             sizes.add(lx.SIZE_PX_VALUES[int(match.group("n"))])
@@ -173,38 +196,49 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
     Pure: no I/O, no clock. Never raises for any ``str``.
     """
     work = _Work(_clean_input(text if isinstance(text, str) else ""))
+    said = work.norm  # the whole message, for the follow-up reading
 
     # Input images: --image values first, then URLs in the text, without repeats.
     given = [v.strip() for v in images if isinstance(v, str) and v.strip()]
     urls = _take_urls(work) if "://" in work.norm else []
     input_images = tuple(dict.fromkeys([*given, *urls]))
+    # The gates look at the message once lowercased (see the lexicon): cuts only ever take
+    # text away, so what a gate sees here is more than what is left when it is asked.
+    low = work.norm.lower()
     has_han = lx.has_han(work.norm)
-    has_latin = lx.LATIN.search(work.norm) is not None
+    has_latin = lx.LATIN.search(low) is not None
     has_digit = lx.DIGIT.search(work.norm) is not None
     language = "zh" if has_han else "en"
 
     # Ratio and size. An explicit ratio beats a pixel size, which beats an orientation word.
     sizes = _Sizes()
     ratio: str | None = None
-    if has_digit:
-        ratio = _take_numbers(work, sizes)
+    # Chinese numerals ("十六比九", "四K") need no digit: 比 or K is enough to look.
+    if has_digit or (has_han and ("比" in work.norm or "k" in low)):
+        ratio = _take_numbers(work, sizes, low)
     orient: list[re.Match[str]] = []
     if has_han:
         orient += work.cut(lx.ORIENT_ZH)
-    if has_latin and lx.MAY_ORIENT_EN.search(work.norm):
+    if has_latin and lx.MAY_ORIENT_EN.search(low):
         orient += work.cut(lx.ORIENT_EN)
-    if has_latin and lx.MAY_ORIENT_AMBIGUOUS.search(work.norm):
+    if has_latin and lx.MAY_ORIENT_AMBIGUOUS.search(low):
         orient += work.cut(lx.ORIENT_EN_AMBIGUOUS, _standalone(work))
-    if ratio is None and orient:
-        ratio = _orientation(min(orient, key=lambda m: m.start()))
-    if ratio is None and has_latin and lx.SQUARE_PICTURE.search(work.norm):
+    shapes = [m for m in orient if not m.group("not")]
+    ratio_refused = len(shapes) < len(orient)  # "不要竖图": not that shape
+    if ratio is None and shapes:
+        ratio = _orientation(min(shapes, key=lambda m: m.start()))
+    if ratio is None and has_latin and lx.MAY_ORIENT_AMBIGUOUS.search(low):
+        said_shape = lx.ORIENT_PICTURE.search(work.norm)
+        if said_shape is not None:
+            ratio = _orientation(said_shape)
+    if ratio is None and "square" in low and lx.SQUARE_PICTURE.search(work.norm):
         ratio = lx.ORIENT_RATIOS["square"]
 
     # Models, and the preference phrases around them.
     model_id: str | None = None
     model_save = False
     other: str | None = None
-    if lx.MAY_NAME_MODEL.search(work.norm):
+    if lx.MAY_NAME_MODEL.search(low):
         for match in work.cut(lx.MODEL, _names_model):
             if match.group("neg"):
                 continue
@@ -212,24 +246,32 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
                 other = _other_display_name(match.group("other"))
                 continue
             model_id = _PRO_ID if match.group("pro") else _NB2_ID
-            model_save = bool(match.group("save") or match.group("deft"))
+            # For this picture, unless lasting words say so, or "用 Pro" is the whole message.
+            model_save = bool(
+                match.group("save")
+                or match.group("deft")
+                or (match.group("use") and not match.group("once") and _alone(match))
+            )
 
     # Budget and premium words.
     budget = premium = value_lead = False
     value_model: str | None = None
-    if lx.MAY_VALUE.search(work.norm):
+    if lx.MAY_VALUE.search(low):
         for match in work.cut(lx.VALUE, _value_keep(work)):
             value_lead = value_lead or bool(match.group("lead"))
             if match.group("budget"):
                 budget, value_model = True, _NB2_ID
             else:
                 premium, value_model = True, _PRO_ID
-    cleared = bool(lx.MAY_CLEAR.search(work.norm) and work.cut(lx.CLEAR))
-    if lx.MAY_SAVE_ALONE.search(work.norm) and work.cut(lx.SAVE_ALONE):
+    cleared = bool(lx.MAY_CLEAR.search(low) and work.cut(lx.CLEAR))
+    if lx.MAY_SAVE_ALONE.search(low) and work.cut(lx.SAVE_ALONE):
         model_save = True
 
+    # How many pictures.
+    count, count_capped = _take_count(work, low, has_han=has_han, has_latin=has_latin)
+
     # Task words; edit wording (kept in the prompt: it is the instruction).
-    task_words = work.cut(lx.TASK_WORDS) if lx.MAY_TASK_WORDS.search(work.norm) else []
+    task_words = work.cut(lx.TASK_WORDS) if lx.MAY_TASK_WORDS.search(low) else []
     wants_edit = any(m.group("i2i") for m in task_words) or bool(lx.EDIT.search(work.norm))
 
     if has_han:
@@ -240,6 +282,7 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
 
     # Decide.
     preference: str | None = None
+    named_model = model_id
     if model_id is not None:
         preference = PREFERENCE_SAVE if model_save else None
     elif (value_model is not None and value_lead) or cleared:
@@ -259,6 +302,27 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
         notices.append(NOTICE_UNSUPPORTED_MODEL)
     if capped:
         notices.append(NOTICE_SIZE_CAPPED)
+    if count_capped:
+        notices.append(NOTICE_COUNT_CAPPED)
+
+    changes: dict[str, object] = {}
+    if model_id is not None:
+        changes["model_id"] = model_id
+    if size is not None:
+        changes["size"] = size
+    if ratio is not None or ratio_refused:
+        changes["aspect_ratio"] = ratio
+    if named_model is None and cleared and lx.OTHER_MODEL_WORDS.search(said):
+        changes["other_model"] = True
+    followup = read_followup(
+        said,
+        prompt=prompt,
+        changes=changes,
+        count=count,
+        preference=preference,
+        value_words=budget or premium,
+        has_images=bool(input_images),
+    )
 
     subject = find_subject(prompt.translate(lx.FOLD)) if prompt else None
     return Intent(
@@ -276,7 +340,45 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
         budget=budget,
         premium=premium,
         unsupported_model=unsupported,
+        followup=followup,
+        count=count,
     )
+
+
+def _alone(match: re.Match[str]) -> bool:
+    """Whether the model's words are the whole message ("用 Pro", "use Pro!"): nothing else
+    was said, nor cut out before (a ratio, a size)."""
+    text = match.string
+    rest = text[: match.start()] + text[match.end() :]
+    return lx.CUT not in rest and lx.ALONE_REST.fullmatch(rest) is not None
+
+
+def _count_of(match: re.Match[str]) -> int:
+    groups = match.groupdict()
+    if groups.get("n"):
+        return int(groups["n"])
+    if groups.get("hn"):
+        return han_number(groups["hn"])
+    return lx.EN_NUMBERS.get(" ".join((groups.get("wn") or "").lower().split()), 1)
+
+
+def _several(match: re.Match[str]) -> bool:
+    # "一张" is left where it always was (in the prompt, or cut with the request verb).
+    return _count_of(match) >= 2
+
+
+def _take_count(work: _Work, low: str, *, has_han: bool, has_latin: bool) -> tuple[int, bool]:
+    """Cut "三张", "4 versions"; return how many pictures (at most MAX_PICTURES) and whether
+    more were asked for. The first number said wins."""
+    found: list[re.Match[str]] = []
+    if has_han and any(word in work.norm for word in lx.COUNT_ZH_WORDS):
+        found += work.cut(lx.COUNT_ZH, _several)
+    if has_latin and lx.MAY_COUNT_EN.search(low):
+        found += work.cut(lx.COUNT_EN, _several)
+    if not found:
+        return 1, False
+    asked = _count_of(min(found, key=lambda m: m.start()))
+    return min(asked, MAX_PICTURES), asked > MAX_PICTURES
 
 
 def _names_model(match: re.Match[str]) -> bool:
@@ -284,7 +386,14 @@ def _names_model(match: re.Match[str]) -> bool:
     # it is the model.
     name = match.group("nb2")
     if name is not None and lx.BARE_BANANA.fullmatch(name):
-        return bool(match.group("save") or match.group("neutral") or match.group("tail"))
+        return bool(
+            match.group("save")
+            or match.group("use")
+            or match.group("switch")
+            or match.group("once")
+            or match.group("neutral")
+            or match.group("tail")
+        )
     return True
 
 
@@ -330,12 +439,19 @@ def _finish_prompt(text: str) -> str:
     for _ in range(4):  # each pass can expose another edge word; four is plenty
         before = text
         text = text.strip(lx.EDGE_CHARS)
-        text = lx.LABEL.sub("", text)
+        # Each pattern below is anchored at one end: a look at that end skips it cheaply
+        # (this runs on every message, twice at least).
+        if ":" in text or "：" in text:
+            text = lx.LABEL.sub("", text)
         text = _strip_tail(lx.TRAILING_POLITE, text)
-        text = lx.LEADING_FUNCTION.sub("", text)
-        text = _strip_tail(lx.TRAILING_FUNCTION, text)
-        text = lx.EDGE_PARTICLE.sub("", text)
-        text = lx.DANGLING_MEASURE.sub("", text)
+        if text[:1].isascii():
+            text = lx.LEADING_FUNCTION.sub("", text)
+        if text[-1:].isascii():
+            text = _strip_tail(lx.TRAILING_FUNCTION, text)
+        if text[:1] in lx.EDGE_PARTICLE_CHARS:
+            text = lx.EDGE_PARTICLE.sub("", text)
+        if text[:1] in lx.MEASURE_CHARS:
+            text = lx.DANGLING_MEASURE.sub("", text)
         if text == before:
             break
     if not lx.MEANINGFUL.search(text) or lx.GENERIC_ONLY.fullmatch(text):

@@ -26,3 +26,13 @@ class Ack:
     #: remembered, or ``forgot`` when the saved choice was dropped ("用默认的").
     remembered: str | None = None
     forgot: bool = False
+    #: A follow-up's first reply: how the new picture comes from the last one ("offer",
+    #: "retry", "again", "change", "edit"), or "declined", "busy" (a generation is still
+    #: running for this person), "checking" (a follow-up that will be answered by a question).
+    followup: str | None = None
+    #: The model the follow-up uses when it names one (an alternative taken, a model asked
+    #: for), and the alternative's size (both known before the product list is read).
+    model_name: str | None = None
+    offer_size: str | None = None
+    #: How many pictures (more than one: one task each).
+    count: int = 1

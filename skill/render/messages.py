@@ -26,7 +26,9 @@ class AskImage:
     """An edit was asked for without an image: ask for it."""
 
 
-NoticeKind = Literal["size_capped", "unsupported_model", "preference_saved", "preference_cleared"]
+NoticeKind = Literal[
+    "size_capped", "unsupported_model", "preference_saved", "preference_cleared", "count_capped"
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Start:
     credits: int
     size: str | None = None
     notices: tuple[Notice, ...] = ()
+    #: Several pictures: ``credits`` is the price of one, the notice says the total.
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class Progress:
     overdue: bool = False
     #: Well past the estimate: a single "still working" note instead of a percentage.
     still_working: bool = False
+    #: Several pictures: how many, and how many are done so far.
+    count: int = 1
+    made: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,9 @@ class Success:
     url: str
     #: The saved file, shown only where the reader is at this machine (a terminal).
     path: str | None = None
+    #: Several pictures: which one this is (1-based), of how many.
+    index: int | None = None
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,30 @@ class Failure:
     not_started: bool = False
     #: No key is set up at all (rather than a key the service refused).
     no_key: bool = False
+    #: The description is longer than this many characters (refused, nothing cut).
+    too_long: int | None = None
+    #: Several pictures: which one failed (1-based), of how many.
+    index: int | None = None
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class FollowupNothing:
+    """A follow-up that cannot be carried out: nothing to follow (``why`` "nothing"), no such
+    alternative ("no_offer") or nothing worth trying again ("not_retryable"). ``kind`` is the
+    follow-up's kind."""
+
+    why: str
+    kind: str | None = None
+    choice: int | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The last word of several pictures: how many were made."""
+
+    count: int
+    made: int
 
 
 @dataclass(frozen=True)
@@ -206,6 +240,42 @@ class ServeCheck:
     detail: str | None = None
 
 
+ButtonKind = Literal["again", "portrait", "landscape", "model", "offer"]
+
+
+@dataclass(frozen=True)
+class ButtonLabel:
+    """The label of a button under a bot's picture: a follow-up in one press."""
+
+    kind: ButtonKind
+    #: "model": the model it makes the picture again with; "offer": the alternative's model.
+    model_name: str | None = None
+    #: "offer": the alternative's size, when it is "the same model at another size".
+    size: str | None = None
+
+
+BotNoteKind = Literal["not_yours", "stale_button", "unknown_command", "full_picture"]
+
+
+@dataclass(frozen=True)
+class BotNote:
+    """A short line of a bot's own: a button pressed by someone else, a button that no longer
+    works, a command it does not know, the title of a picture shown by its link."""
+
+    kind: BotNoteKind
+
+
+CommandHelpPart = Literal["imagine", "prompt", "model", "size", "ratio", "image", "ratio_choice"]
+
+
+@dataclass(frozen=True)
+class CommandHelp:
+    """A slash command's description, an option's, or a ratio choice's name (``ratio``)."""
+
+    part: CommandHelpPart
+    ratio: str | None = None
+
+
 UsageProblem = Literal[
     "endpoint_refused",
     "text_env_unset",
@@ -244,9 +314,14 @@ Message = (
     | Interrupted
     | Hint
     | Usage
+    | FollowupNothing
+    | Summary
     | Queued
     | Control
     | ServeCheck
+    | ButtonLabel
+    | BotNote
+    | CommandHelp
 )
 MessageKind = Literal[
     "ack",
@@ -262,9 +337,14 @@ MessageKind = Literal[
     "resume_interrupted",
     "hint",
     "usage",
+    "followup_nothing",
+    "summary",
     "queued",
     "control",
     "serve_check",
+    "button_label",
+    "bot_note",
+    "command_help",
 ]
 
 
@@ -302,11 +382,21 @@ def kind_of(message: Message) -> MessageKind:
             return "hint"
         case Usage():
             return "usage"
+        case FollowupNothing():
+            return "followup_nothing"
+        case Summary():
+            return "summary"
         case Queued():
             return "queued"
         case Control():
             return "control"
         case ServeCheck():
             return "serve_check"
+        case ButtonLabel():
+            return "button_label"
+        case BotNote():
+            return "bot_note"
+        case CommandHelp():
+            return "command_help"
         case _:
             assert_never(message)

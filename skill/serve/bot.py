@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from skill.events import Reply
 from skill.flow.ack import Request
+from skill.intent import parse
 from skill.job import PENDING, Job
 from skill.reasons import Reason
 from skill.render import Failure, Queued, lang_of
@@ -198,6 +199,9 @@ class Bot:
             user_id=message.user_id,
             chat_id=message.chat_id,
             lang=message.lang,
+            model_id=message.model_id,
+            size=message.size,
+            aspect_ratio=message.aspect_ratio,
         )
         reservation: Reservation | None = self.budget.reservation() if self.budget else None
         conversation = None
@@ -205,13 +209,18 @@ class Bot:
         shown = _Shown()
         try:
             try:
-                lease = await self._claim(message.chat_id, message.user_id)
+                # A new picture waits its turn behind theirs that is being made; a follow-up
+                # ("好的" sent twice) does not: it is answered now, "still working on it".
+                waits = parse(message.text, message.images).followup is None
+                lease = await self._claim(message.chat_id, message.user_id, wait=waits)
             except StoreUnavailable:
-                lease = None
-            if lease is None:
                 await self._say_busy(message, sink)
                 return
-            conversation = self.session.answer(request, admit=reservation)
+            # Held by another generation of theirs: the answer says "still working on it" to
+            # whatever would start one ("好的" twice), and answers the rest ("算了") as usual.
+            conversation = self.session.answer(
+                request, admit=reservation, claimed=lease is not None
+            )
             await self._show(conversation, sink, shown)
         except asyncio.CancelledError:
             await self._hand_off(conversation, message, sink, shown)
@@ -224,10 +233,11 @@ class Bot:
             with contextlib.suppress(Exception):
                 await sink.aclose()
 
-    async def _claim(self, chat_id: str, user_id: str) -> Lease | None:
-        """The claim of this chat and person, waiting while another replica holds it."""
+    async def _claim(self, chat_id: str, user_id: str, *, wait: bool = True) -> Lease | None:
+        """The claim of this chat and person, waiting (with ``wait``) while another
+        generation of theirs holds it."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.claim_wait_s
+        deadline = loop.time() + (self.config.claim_wait_s if wait else 0.0)
         while True:
             lease = await self.store.hold(chat_id, user_id)
             if lease is not None or loop.time() >= deadline:

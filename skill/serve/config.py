@@ -38,8 +38,9 @@ DEFAULT_STOP_S = 10.0
 #: A redelivered event is recognised for this long (Feishu and Discord redeliver within
 #: minutes; a day is plenty).
 DEDUP_TTL_S = catalog.DEDUP_TTL_S
-#: A message whose chat and person have a generation running on another replica waits for it
-#: this long, asking again every CLAIM_RETRY_S, before the person is told the service is busy.
+#: A new picture whose chat and person have a generation running (here or on another replica)
+#: waits for it this long, asking again every CLAIM_RETRY_S; then it is answered "still
+#: working on it". A follow-up never waits (see skill.serve.bot).
 CLAIM_WAIT_S = catalog.TASK_TIMEOUT_S + 60.0
 CLAIM_RETRY_S = 0.5
 #: How often a bot looks for jobs that another replica left (it died, or was stopped).

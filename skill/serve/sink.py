@@ -41,6 +41,11 @@ class Incoming:
     images: tuple[str, ...] = ()
     #: "auto" (the message's own language), "zh" or "en" (a locale the platform knows).
     lang: str = "auto"
+    #: Choices made apart from the words (a slash command's options): each one given wins
+    #: over what the words say (:class:`skill.flow.ack.Request`).
+    model_id: str | None = None
+    size: str | None = None
+    aspect_ratio: str | None = None
 
 
 class Sink(Protocol):

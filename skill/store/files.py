@@ -11,7 +11,6 @@ an ``flock`` that the system releases if its process dies.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -35,12 +34,13 @@ from skill.atomic import (
 )
 from skill.job import Job
 from skill.logs import redact
+from skill.store import chats
 from skill.store.journal import TaskJournal
 from skill.store.prefs import PreferenceStore
 
 log = logging.getLogger("skill.store")
 
-CHATS_DIR = "ima_chats"
+CHATS_DIR = chats.CHATS_DIR
 SEEN_DIR = "ima_seen"
 TALLIES_DIR = "ima_tallies"
 NOTES_DIR = "ima_notes"
@@ -56,23 +56,6 @@ def _key(*parts: str) -> str:
     """A file name for a tuple of ids: whatever the ids hold, one plain bounded name."""
     raw = "\x00".join(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(raw).hexdigest()[:40]
-
-
-class _FileLease:
-    """An ``flock`` held on an open file: released on :meth:`release` or when the process
-    ends, whichever comes first."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd: int | None = fd
-
-    async def release(self) -> None:
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
 
 
 class FileStore:
@@ -130,44 +113,45 @@ class FileStore:
 
     async def remember(self, job: Job) -> None:
         request = job.request
-        path = self._chats / f"{_key(request.chat_id, request.user_id)}.json"
+        path = chats.memory_path(self._chats, request.chat_id, request.user_id)
         safe = job.redacted(redact)  # as in the journal: a pasted key is never written down
         body = {"at": datetime.now(timezone.utc).isoformat(), "job": safe.model_dump(mode="json")}
         write_json_atomic(path, body)
 
     async def last_job(self, chat_id: str, user_id: str) -> Job | None:
-        path = self._chats / f"{_key(chat_id, user_id)}.json"
+        path = chats.memory_path(self._chats, chat_id, user_id)
         try:
             raw = parse_json(path.read_bytes(), dict)
-            moment = datetime.fromisoformat(str(raw["at"]))
-            job = Job.model_validate(raw["job"])
         except FileNotFoundError:
             return None
-        except (CorruptJSON, ValidationError, KeyError, ValueError, TypeError) as exc:
+        except CorruptJSON as exc:
             # A memory that cannot be read costs only the follow-up, never the run.
             move_aside(path, f"not a remembered job ({type(exc).__name__})")
             return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        age = (datetime.now(timezone.utc) - moment).total_seconds()
-        if age > catalog.FOLLOWUP_MEMORY_S:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+        moment = chats.remembered_at(raw)
+        if moment is None or not isinstance(raw.get("job"), dict):
+            move_aside(path, "not a remembered job")
             return None
-        if (job.request.chat_id, job.request.user_id) != (chat_id, user_id):
-            return None  # a hash collision is as good as nothing remembered
-        return job
-
-    async def hold(self, chat_id: str, user_id: str) -> _FileLease | None:
-        ensure_private_dir(self._chats)
-        path = self._chats / f"{_key(chat_id, user_id)}.busy"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        found = chats.fresh_job(raw, chat_id, user_id)
+        if found is None:
+            age = (datetime.now(timezone.utc) - moment).total_seconds()
+            if age > catalog.FOLLOWUP_MEMORY_S:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            return None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+            return Job.model_validate(found)
+        except ValidationError as exc:
+            move_aside(path, f"not a remembered job ({type(exc).__name__})")
             return None
-        return _FileLease(fd)
+
+    def memory_folder(self) -> Path:
+        """Where the follow-up memory and the claims live (:mod:`skill.store.chats`)."""
+        return self._chats
+
+    async def hold(self, chat_id: str, user_id: str) -> chats.FileLease | None:
+        ensure_private_dir(self._chats)
+        return chats.hold(self._chats, chat_id, user_id)
 
     async def first_time(self, key: str, ttl_s: float) -> bool:
         ensure_private_dir(self._seen)

@@ -5,7 +5,8 @@ lines as they come, and maps each event the way the card says: ``ack`` -> its no
 ``start``/``progress``/``failure`` -> ``message(action=send, message=...)``, ``success`` ->
 ``message(action=send, media=..., caption=...)``, ``done`` -> ``NO_REPLY``. The transcript must
 be exactly Steps 0 to 5 of the conversation, for a success and for a failure; after a failure
-the agent says "yes" the way SKILL.md tells it to, and the new run uses the alternative model.
+the person's "好的" is passed on as it is (SKILL.md: every message, answers included), with the
+same chat and sender, and the new run uses the alternative model.
 """
 
 from __future__ import annotations
@@ -72,11 +73,13 @@ class FakeAgent:
         self.base_env = base_env
         self.call = card_exec_call()
 
-    def handle(self, message: str, user_id: str = "ou_fake_user") -> Run:
+    def handle(
+        self, message: str, user_id: str = "ou_fake_user", chat_id: str = "oc_fake_chat"
+    ) -> Run:
         env = dict(self.base_env)
         # The card's `env` entries, filled in; the message never touches the command line.
-        env.update({"IMA_USER_TEXT": message, "IMA_USER_ID": user_id})
-        assert set(self.call["env"]) == {"IMA_USER_TEXT", "IMA_USER_ID"}
+        env.update({"IMA_USER_TEXT": message, "IMA_USER_ID": user_id, "IMA_CHAT_ID": chat_id})
+        assert set(self.call["env"]) == {"IMA_USER_TEXT", "IMA_USER_ID", "IMA_CHAT_ID"}
         assert message not in self.call["command"]
         run = Run()
         with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
@@ -197,13 +200,15 @@ def test_failure_transcript_then_yes_runs_the_alternative(
     assert "Nano Banana Pro" in failure["text"]  # the first alternative, by name
     assert_clean_texts(run)
 
-    # "Yes": SKILL.md says to run the same message with the alternative's name after a comma.
+    # "Yes": passed on as the person said it; the command knows what was offered.
     fast_sim.set_duration(catalog.NANO_BANANA_PRO.model_id, 20)
-    retry = agent.handle("画一只猫, Nano Banana Pro")
+    retry = agent.handle("好的")
     assert retry.exit_code == 0, retry.stderr[-2000:]
     assert steps(retry)[:2] == [0, 1]
     assert steps(retry)[-2:] == [3, 5]
+    assert retry.events[0]["text"] == "好的,换 Nano Banana Pro 再试一次 🎨"
     assert retry.events[1]["model"] == "Nano Banana Pro"
+    assert fast_sim.stats()["creates"] == 2
 
 
 # --- the same loop over the Python API ---------------------------------------------------------

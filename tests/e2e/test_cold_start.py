@@ -92,7 +92,7 @@ def test_a_message_that_only_remembers_a_model_still_acks_first(
     record, out, code = probe(
         env, "stdout", "run", "以后都用 Pro", "--format", "jsonl", tmp=tmp_path
     )
-    assert code == 2, out  # nothing to draw: asked what to draw
+    assert code == 0, out  # only a saved choice: confirmed, nothing else asked
     assert loaded(record["modules"], NOT_BEFORE_ACK) == []
     assert "Nano Banana Pro" in json.loads(record["first"])["text"]
     saved = json.loads((Path(env["HOME"]) / ".openclaw/memory/ima_prefs.json").read_text())
@@ -152,6 +152,30 @@ def test_a_stop_right_after_the_early_ack_still_gets_its_last_message(
     kinds = [json.loads(line)["event"] for line in (first + rest).decode().splitlines()]
     assert (proc.returncode, kinds) == (130, ["ack", "failure", "done"]), err.decode()[-2000:]
     assert fast_sim_server.sim.stats()["creates"] == 0
+
+
+def test_a_follow_up_reads_the_chats_memory_before_the_heavy_imports(
+    fast_sim_server: SimServer, sim_env: SimEnv, tmp_path: Path
+) -> None:
+    # "好的" needs the last job of the chat (and the claim) for its first reply: read as plain
+    # JSON, so the reply still leaves before pydantic and the IMA client load.
+    env = sim_env(fast_sim_server)
+    fast_sim_server.sim.inject("resource_failed")
+    ids = ("--chat-id", "oc_cold", "--user-id", "ou_cold")
+    first = subprocess.run(
+        [sys.executable, "-m", "skill", "run", "画一只猫", "--format", "jsonl", *ids],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert first.returncode == 1, first.stderr
+    record, out, code = probe(env, "stdout", "run", "好的", "--format", "jsonl", *ids, tmp=tmp_path)
+    assert code == 0, out
+    assert loaded(record["modules"], NOT_BEFORE_ACK) == []
+    assert json.loads(record["first"])["text"] == "好的,换 Nano Banana Pro 再试一次 🎨"
+    assert fast_sim_server.sim.stats()["creates"] == 2
 
 
 def test_an_acknowledgement_seen_before_needs_no_template_engine(

@@ -12,7 +12,7 @@ import pytest
 
 KEYS = [
     "task_type", "model_id", "size", "aspect_ratio", "prompt", "input_images", "language",
-    "preference", "notices",
+    "preference", "notices", "followup", "count",
 ]  # fmt: skip
 
 
@@ -37,7 +37,8 @@ def test_json_is_one_line_with_the_contract_keys() -> None:
     data = json.loads(result.stdout)
     assert list(data) == KEYS
     assert data["model_id"] == "gemini-3-pro-image"
-    assert data["preference"] == "save"
+    assert data["preference"] is None  # Pro for this picture: "用 Pro" is no lasting choice
+    assert (data["followup"], data["count"]) == (None, 1)
 
 
 def test_text_env_reads_the_message_from_the_environment() -> None:
@@ -125,3 +126,11 @@ def test_console_script_works_too() -> None:
         [str(script), "parse", "--json", "a cat, 4k"], capture_output=True, text=True, check=False
     )
     assert json.loads(result.stdout)["size"] == "4K"
+
+
+def test_the_chat_and_sender_flags_are_taken_and_change_nothing() -> None:
+    plain = run("--json", "好的")
+    keyed = run("--json", "好的", "--chat-id", "oc_1", "--user-id", "ou_1")
+    assert keyed.returncode == 0, keyed.stderr
+    assert keyed.stdout == plain.stdout
+    assert json.loads(keyed.stdout)["followup"] == {"kind": "accept", "choice": None, "changes": {}}

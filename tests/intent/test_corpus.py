@@ -2,7 +2,9 @@
 
 Each line of ``corpus_zh.jsonl`` / ``corpus_en.jsonl`` is one chat message. Fields left out
 take their plain value (text_to_image, no model, no size, no ratio, no images, no
-preference, no notices, the file's language), so every case checks the whole contract.
+preference, no notices, no follow-up, one picture, the file's language), so every case checks
+the whole contract. ``followup`` is ``{"kind", "choice"?, "changes"?}`` (choice and changes
+default to null and ``{}``).
 ``flags`` are ``--image`` values; ``subject`` is checked when present.
 """
 
@@ -21,7 +23,7 @@ MODELS = {"pro": "gemini-3-pro-image", "nb2": "gemini-3.1-flash-image", None: No
 TASKS = {"i2i": "image_to_image", None: "text_to_image"}
 KNOWN_KEYS = {
     "text", "flags", "task", "model", "size", "ratio", "prompt", "images", "lang", "pref",
-    "notices", "subject",
+    "notices", "subject", "followup", "count",
 }  # fmt: skip
 
 
@@ -47,7 +49,17 @@ def expected(case: dict[str, Any]) -> dict[str, object]:
         "language": case["lang"],
         "preference": case.get("pref"),
         "notices": case.get("notices", []),
+        "followup": followup_of(case),
+        "count": case.get("count", 1),
     }
+
+
+def followup_of(case: dict[str, Any]) -> dict[str, object] | None:
+    said = case.get("followup")
+    if said is None:
+        return None
+    changes = {k: MODELS[v] if k == "model_id" else v for k, v in said.get("changes", {}).items()}
+    return {"kind": said["kind"], "choice": said.get("choice"), "changes": changes}
 
 
 def test_corpus_is_big_enough_and_balanced() -> None:

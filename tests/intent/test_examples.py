@@ -22,10 +22,39 @@ def test_the_design_example_word_for_word() -> None:
         "prompt": "一只戴墨镜的柴犬",
         "input_images": [],
         "language": "zh",
-        "preference": "save",
+        # Pro for this picture only: a model named in a drawing request is no lasting choice.
+        "preference": None,
         "notices": [],
+        "followup": None,
+        "count": 1,
     }
     assert (intent.subject, intent.emoji) == ("dog", "🐶")
+
+
+def test_the_contracts_example_word_for_word() -> None:
+    intent = parse("以后都用 Pro 画一只戴墨镜的柴犬,16:9,8K")
+    assert intent.to_json() == {
+        "task_type": "text_to_image",
+        "model_id": PRO,
+        "size": "4K",
+        "aspect_ratio": "16:9",
+        "prompt": "一只戴墨镜的柴犬",
+        "input_images": [],
+        "language": "zh",
+        "preference": "save",
+        "notices": ["size_capped"],
+        "followup": None,
+        "count": 1,
+    }
+
+
+def test_the_follow_up_example_word_for_word() -> None:
+    assert parse("换成竖图").to_json()["followup"] == {
+        "kind": "change",
+        "choice": None,
+        "changes": {"aspect_ratio": "9:16"},
+    }
+    assert parse("画三张猫").to_json()["count"] == 3
 
 
 def test_to_json_keys_are_the_contract_in_order() -> None:
@@ -40,6 +69,8 @@ def test_to_json_keys_are_the_contract_in_order() -> None:
         "language",
         "preference",
         "notices",
+        "followup",
+        "count",
     ]
 
 
@@ -60,6 +91,8 @@ def test_intent_fields_are_pinned() -> None:
         "budget",
         "premium",
         "unsupported_model",
+        "followup",
+        "count",
     ]
     with pytest.raises(dataclasses.FrozenInstanceError):
         parse("x").prompt = "y"  # type: ignore[misc]  # proving immutability is the point
@@ -85,7 +118,7 @@ def test_subject_keys_are_fixed() -> None:
         "anime": "✨",
     }
     assert DEFAULT_EMOJI == "🎨"
-    assert NOTICES == ("image_required", "unsupported_model", "size_capped")
+    assert NOTICES == ("image_required", "unsupported_model", "size_capped", "count_capped")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skill.intent import DEFAULT_EMOJI, NOTICES, SUBJECTS, Intent, parse
+from skill.catalog import MAX_PICTURES
+from skill.intent import DEFAULT_EMOJI, FOLLOWUP_KINDS, NOTICES, SUBJECTS, Intent, parse
 
 TASKS = {"text_to_image", "image_to_image"}
 MODELS = {None, "gemini-3.1-flash-image", "gemini-3-pro-image"}
@@ -22,6 +23,8 @@ WORDS = [
     "最便宜", "最好的", "best quality", "cheap", "以后都用", "默认", "推荐一个", "use",
     "always use", "draw", "generate an image of", "a cat", "this photo", "把这张图", "变成油画",
     "Midjourney", "flux", "不要用", "don't use", "https://x.test/a.png", "http://y.test/b",
+    "好的", "ok", "第二个", "the second one", "再来一张", "one more", "换成", "算了", "上一张图呢",
+    "三张", "4 versions", "十六比九", "四K", "不要竖图", "这次", "把它", "make it",
     "，", ",", "!", "。", " ", "  ", "\n", "\x00", "\u200b", "🐱", "的", "in", "at", "12:30",
 ]  # fmt: skip
 chatty = st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=14).map("".join)
@@ -33,7 +36,7 @@ def assert_contract(intent: Intent) -> None:
     data = intent.to_json()
     assert list(data) == [
         "task_type", "model_id", "size", "aspect_ratio", "prompt", "input_images",
-        "language", "preference", "notices",
+        "language", "preference", "notices", "followup", "count",
     ]  # fmt: skip
     assert data["task_type"] in TASKS
     assert data["model_id"] in MODELS
@@ -58,6 +61,15 @@ def assert_contract(intent: Intent) -> None:
     assert ("image_required" in intent.notices) == (
         intent.task_type == "image_to_image" and not intent.input_images
     )
+    assert 1 <= data["count"] <= MAX_PICTURES
+    assert ("count_capped" in intent.notices) <= (data["count"] == MAX_PICTURES)
+    followup = data["followup"]
+    if followup is not None:
+        assert list(followup) == ["kind", "choice", "changes"]
+        assert followup["kind"] in FOLLOWUP_KINDS
+        assert followup["choice"] in ({1, 2} if followup["kind"] == "choose" else {None})
+        assert set(followup["changes"]) <= {"model_id", "size", "aspect_ratio", "other_model"}
+        assert not intent.input_images  # a picture given makes it a new request
     # The JSON line the CLI prints must encode and decode.
     line = json.dumps(data, ensure_ascii=False)
     assert json.loads(line.encode("utf-8").decode("utf-8")) == data

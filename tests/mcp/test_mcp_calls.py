@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from skill.sim import SimServer
 from tests.conftest import SimEnv
 from tests.mcp.mcpkit import connect, mcp_env, texts
@@ -138,11 +136,6 @@ async def test_get_last_image_with_nothing_to_fetch_says_so(
     assert fast_sim_server.sim.stats()["creates"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the follow-ups of issue 13 in skill.flow.message.answer: until then "
-    '"好的" is drawn as a new picture. Remove this mark when they land.',
-)
 async def test_yes_after_a_failure_makes_the_retry_that_was_offered(
     server_env: dict[str, str], fast_sim_server: SimServer, tmp_path: Path
 ) -> None:

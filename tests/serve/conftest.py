@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from skill import catalog
 from skill.serve import Bot, ServeConfig
 from skill.serve.http import HttpServer, make_app
 from skill.session import Session
@@ -21,6 +22,7 @@ from skill.sim import SimServer
 from tests.serve.fakeplatform import FakePlatform
 
 NB2 = "gemini-3.1-flash-image"
+PRO = catalog.PREMIUM_MODEL_ID
 #: A key the simulator accepts (as tests/conftest.py's SIM_TEST_KEY).
 SIM_TEST_KEY = "ima_test_key_123"
 #: How long a test waits for the conversations it started (real seconds).

@@ -11,7 +11,7 @@ from skill.reasons import Reason
 from skill.serve import ServeConfig
 from skill.sim import SimServer
 from tests.rediskit import RedisServer
-from tests.serve.conftest import NB2, Replicas, until
+from tests.serve.conftest import NB2, PRO, Replicas, until
 
 #: Simulated seconds an NB2 picture takes in these tests (1 s of real time at 200x).
 SLOW_TASK_S = 200.0
@@ -162,3 +162,27 @@ async def test_healthz_says_ready_then_stopping(replicas: Replicas) -> None:
     await one.bot.stop()
     assert await one.health() == 503
     assert await one.post("ev1", "画一只猫") == "closed"
+
+
+async def test_two_yeses_at_once_after_a_failure_make_one_retry_across_replicas(
+    replicas: Replicas, fast_sim_server: SimServer
+) -> None:
+    one, two = await replicas(), await replicas()
+    fast_sim_server.sim.inject("resource_failed")
+    assert await one.post("ev1", "画一只猫") == "accepted"
+    failed = one.platform.card("ev1")
+    await until(lambda: failed.finished)
+    assert failed.one("failure").reason is not None
+    fast_sim_server.sim.set_duration(NB2, SLOW_TASK_S)
+    fast_sim_server.sim.set_duration(PRO, SLOW_TASK_S)
+    receipts = await asyncio.gather(one.post("ev2", "好的"), two.post("ev3", "好的"))
+    assert receipts == ["accepted", "accepted"]
+    cards = [one.platform.card("ev2"), two.platform.card("ev3")]
+    await until(lambda: all(card.finished for card in cards))
+    made = [card for card in cards if "success" in card.events]
+    told = [card for card in cards if "success" not in card.events]
+    assert len(made) == len(told) == 1
+    assert made[0].one("start").model == "Nano Banana Pro"  # the alternative that was offered
+    assert "上一张还在画" in (told[0].one("ack").text or "")
+    assert "start" not in told[0].events
+    assert fast_sim_server.sim.stats()["creates"] == 2  # the failed one and one retry

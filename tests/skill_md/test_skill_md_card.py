@@ -152,7 +152,7 @@ def test_the_message_never_reaches_the_command_line(card: tuple[dict[str, Any], 
 
 def test_relay_rules_cover_every_event(card: tuple[dict[str, Any], str]) -> None:
     _, body = card
-    for event in ("ack", "start", "progress", "success", "failure", "done"):
+    for event in ("ack", "start", "progress", "success", "failure", "summary", "done"):
         assert re.search(rf"^\| `{event}`", body, re.MULTILINE), event
     assert "NO_REPLY" in body
     (success_send,) = [c for c in json_blocks(body) if c.get("media")]
@@ -160,12 +160,39 @@ def test_relay_rules_cover_every_event(card: tuple[dict[str, Any], str]) -> None
     assert "caption" in success_send
 
 
-def test_every_failure_reason_has_a_next_step(card: tuple[dict[str, Any], str]) -> None:
+def section(body: str, title: str) -> str:
+    return body.split(f"\n## {title}", 1)[1].split("\n## ", 1)[0]
+
+
+def test_every_message_goes_to_the_command_and_the_agent_composes_no_retry(
+    card: tuple[dict[str, Any], str],
+) -> None:
     _, body = card
-    section = body.split("## 3. After a failure", 1)[1].split("\n## ", 1)[0]
-    missing = [reason for reason in REASONS if f"`{reason}`" not in section]
-    assert missing == []
-    assert "ima-nano-banana resume" in section
+    part = section(body, "3. Every message")
+    # The follow-ups are the command's: the agent passes "好的" and friends as they are.
+    for said in ("好的", "第二个", "再来一张", "上一张图呢", "算了"):
+        assert said in part, said
+    assert "Never rewrite it into a new request yourself" in part
+    # No table of reasons telling the agent how to compose a retry, anywhere.
+    assert not re.search(r"^\|", part, re.MULTILINE)
+    assert [reason for reason in REASONS if f"`{reason}`" in body] == []
+    assert "<original message>" not in body
+    # What the agent still decides fits in a few lines.
+    decisions = part.split("What is still yours to decide:", 1)[1]
+    bullets = [line for line in decisions.splitlines() if line.startswith("- ")]
+    assert 1 <= len(bullets) <= 3
+    assert len([line for line in decisions.splitlines() if line.strip()]) <= 6
+
+
+def test_the_chat_and_the_sender_go_through_the_environment(
+    card: tuple[dict[str, Any], str],
+) -> None:
+    _, body = card
+    (exec_call,) = [c for c in json_blocks(body) if c["tool"] == "exec"]
+    argv = shlex.split(exec_call["command"])
+    for flag, variable in (("--chat-id", "IMA_CHAT_ID"), ("--user-id", "IMA_USER_ID")):
+        assert argv[argv.index(flag) + 1] == f"${variable}"
+        assert variable in exec_call["env"]
 
 
 def commands_in(body: str) -> list[list[str]]:

@@ -47,18 +47,6 @@ def _say(lines: list[str], *, stream: TextIO | None = None) -> None:
         print(line, file=stream or sys.stdout)
 
 
-def _log_to_stderr() -> None:
-    from skill.logs import LOG_DATE_FORMAT, LOG_FORMAT, RedactingFilter
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt=LOG_DATE_FORMAT))
-    handler.addFilter(RedactingFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    if root.level == logging.NOTSET or root.level > logging.INFO:
-        root.setLevel(logging.INFO)
-
-
 def main(args: argparse.Namespace) -> int:
     """Check, or serve until a signal; see the module docstring."""
     env: Mapping[str, str] = os.environ
@@ -97,7 +85,6 @@ def main(args: argparse.Namespace) -> int:
 
     key = settings.api_key(env=env) or ""  # settings_problems said so if it were missing
     protect_process(key)
-    _log_to_stderr()
     access = settings.Access(key, settings.endpoints(env))
     try:
         return asyncio.run(_serve(args, config, access, serve_config))
