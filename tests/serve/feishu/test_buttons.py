@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from skill.sim import SimServer
 from tests.serve.conftest import until
 from tests.serve.feishu.conftest import FeishuReplicas, finished, outcome
@@ -62,11 +60,6 @@ async def test_the_failure_card_offers_its_alternatives_and_one_press_answers_on
     assert fast_sim_server.sim.stats()["creates"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the follow-ups of issue 13 in skill.flow.message.answer: until then the "
-    'press\'s words ("第一个") are drawn as a new picture. Remove this mark when they land.',
-)
 async def test_a_press_makes_the_alternative_it_names_with_the_same_prompt(
     feishu_bots: FeishuReplicas, platform: FakeOpenPlatform, fast_sim_server: SimServer
 ) -> None:
