@@ -298,9 +298,38 @@ def _edit_start() -> re.Pattern[str]:
 _EDIT_FIRST = frozenset("加添去删擦换改变转调再更亮暗大小鲜清明")
 
 
+#: The English words an edit instruction can begin with (the first word of _edit_start's
+#: English alternatives): a plain look-up keeps it uncompiled for a short description.
+_EDIT_FIRST_WORDS = frozenset(
+    (
+        "add", "remove", "put", "erase", "delete", "replace", "recolor", "recolour", "colorize",
+        "colorise", "colourize", "colourise", "brighten", "darken", "crop", "zoom", "enhance",
+        "give", "brighter", "darker", "bigger", "smaller", "more", "less",
+    )
+)  # fmt: skip
+#: Not ASCII, yet a case-insensitive "[a-z]" matches them (as "s", "i", "k", "i").
+_LETTER_LIKE = "ſıKİ"
+
+
+def _may_start_edit(prompt: str) -> bool:
+    """Whether :func:`_edit_start` can match ``prompt``: a cheap test in front of it."""
+    head = prompt.lstrip()
+    first = head[:1]
+    if first in _EDIT_FIRST:
+        return True
+    end = 0
+    while end < len(head) and (
+        ("a" <= head[end].lower() <= "z" and head[end].isascii()) or head[end] in _LETTER_LIKE
+    ):
+        end += 1
+    word = head[:end]
+    if not word.isascii():
+        return True  # let the pattern judge these rare letters
+    return word.lower() in _EDIT_FIRST_WORDS
+
+
 def _is_edit(prompt: str) -> bool:
-    first = prompt[:1]
-    if (first in _EDIT_FIRST or first.isascii()) and _edit_start().match(prompt):
+    if _may_start_edit(prompt) and _edit_start().match(prompt):
         return True
     low = prompt.lower()
     if not any(word in low for word in _EDIT_SAID_WORDS):

@@ -2,13 +2,16 @@
 
 All patterns run on the *normalized* text (full-width ASCII folded to half-width, see
 :data:`FOLD`), case-insensitively. ``\\x00`` (:data:`CUT`) marks where a control word was
-removed, so patterns treat it as a boundary like punctuation. Word lists live here and not
+removed, so patterns treat it as a boundary like punctuation. The costliest patterns are
+written in lowercase and compiled without IGNORECASE, for the text lowercased (see
+:func:`_later_low`): that compiles in a third of the time. Word lists live here and not
 in :mod:`skill.catalog`: they are knowledge of how people talk, not facts about the models.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _I = re.IGNORECASE
 
@@ -30,6 +33,16 @@ def _later(name: str, pattern: str, flags: int = 0, *, starts: str | None = None
     if starts is not None:
         pattern = rf"(?=(?<![a-z0-9])[a-z]|[{starts}])(?:{pattern})"
     _LATER[name] = (pattern, flags)
+
+
+def _later_low(name: str, pattern: str, *, starts: str | None = None) -> None:
+    """Register ``pattern`` twice: as ``name`` without IGNORECASE, for the lowercased text
+    (compiling a case-insensitive pattern costs two to three times as much: ``re`` looks up
+    the cases of every literal), and as ``name_I`` with it, for the rare text whose
+    lowercasing does not do what IGNORECASE does (see ``_Work`` in the parser). The pattern
+    must be written in lowercase."""
+    _later(name, pattern, starts=starts)
+    _later(name + "_I", pattern, _I, starts=starts)
 
 
 def __getattr__(name: str) -> re.Pattern[str]:
@@ -102,17 +115,35 @@ HAN_DIGITS = {
     "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }  # fmt: skip
 _HAN_NUMBER = r"(?:[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
-#: "16:9", "16：9", "16 : 9", "16比9", "十六比九", "ratio 16:9", "比例16:9的".
-RATIO: re.Pattern[str]
-_later(
-    "RATIO",
+_RATIO_HEAD = (
     rf"{_IN}(?:(?P<kw>(?:aspect\s+)?ratio(?:\s+of)?|宽高比|长宽比|画面比例|比例|画幅)\s*(?:[:=为是]\s*)?)?"
-    r"(?<![\d.])(?:(?P<w>\d{1,2})\s*(?::|比)\s*(?P<h>\d{1,2})(?![\d.])"
-    rf"|(?<![一二两三四五六七八九十])(?P<hw>{_HAN_NUMBER})比(?P<hh>{_HAN_NUMBER})(?![一二两三四五六七八九十]))"
+    r"(?<![\d.])"
+)
+_RATIO_DIGITS = r"(?P<w>\d{1,2})\s*(?::|比)\s*(?P<h>\d{1,2})(?![\d.])"
+_RATIO_TAIL = (
     r"(?P<time>\s*(?:am|pm|a\.m|p\.m|o'?clock|点|分))?"
-    r"(?:\s*(?:aspect\s+ratio|aspect|ratio|format|的比例|比例|画幅|尺寸|的))*",
-    _I,
-    starts="\\d要用做弄改设换宽长画比一二两三四五六七八九十",
+    r"(?:\s*(?:aspect\s+ratio|aspect|ratio|format|的比例|比例|画幅|尺寸|的))*"
+)
+#: "16:9", "16：9", "16 : 9", "16比9", "ratio 16:9", "比例16:9的".
+RATIO: re.Pattern[str]
+RATIO_I: re.Pattern[str]
+_later_low(
+    "RATIO",
+    rf"{_RATIO_HEAD}{_RATIO_DIGITS}{_RATIO_TAIL}",
+    starts="\\d要用做弄改设换宽长画比",
+)
+#: The characters of Chinese numerals; one right before 比 or K is the gate in front of the
+#: patterns below (their extra alternatives cost as much to compile as the rest).
+HAN_NUMERALS = "一二两三四五六七八九十"
+#: RATIO, and also "十六比九".
+RATIO_HAN: re.Pattern[str]
+RATIO_HAN_I: re.Pattern[str]
+_later_low(
+    "RATIO_HAN",
+    rf"{_RATIO_HEAD}(?:{_RATIO_DIGITS}"
+    rf"|(?<![{HAN_NUMERALS}])(?P<hw>{_HAN_NUMBER})比(?P<hh>{_HAN_NUMBER})(?![{HAN_NUMERALS}]))"
+    rf"{_RATIO_TAIL}",
+    starts="\\d要用做弄改设换宽长画比" + HAN_NUMERALS,
 )
 #: Minutes that make "12:30" a clock time rather than a ratio.
 CLOCK_MINUTES = frozenset({15, 20, 25, 30, 35, 40, 45, 50, 55})
@@ -121,14 +152,25 @@ RATIO_MAX_ELONGATION = 8
 
 _SIZE_HEAD = r"(?:(?:resolution|res|size|分辨率|清晰度|尺寸|画质)\s*(?:[:=为是]\s*|of\s+)?)?"
 _SIZE_TAIL = r"(?:\s*(?:分辨率|高清|超清|超高清|画质|清晰度|resolution|res|uhd|hd|quality|的))*"
+_SIZE_K_HEAD = rf"{_IN}{_SIZE_HEAD}(?:(?:超高清|高清|超清)\s*)?(?<![a-z0-9.])"
 #: "4K", "4 k", "4K高清", "in 2K", "8K" (capped), "resolution: 1k".
 SIZE_K: re.Pattern[str]
-_later(
+SIZE_K_I: re.Pattern[str]
+_later_low(
     "SIZE_K",
-    rf"{_IN}{_SIZE_HEAD}(?:(?:超高清|高清|超清)\s*)?(?<![a-z0-9.])"
-    rf"(?:(?P<k>\d{{1,2}})|(?<![一二两三四五六七八九十])(?P<hk>[一二两四八]))\s*k{_AE}{_SIZE_TAIL}",
-    _I,
-    starts="\\d要用做弄改设换分清尺画超高一二两四八",
+    rf"{_SIZE_K_HEAD}(?P<k>\d{{1,2}})\s*k{_AE}{_SIZE_TAIL}",
+    starts="\\d要用做弄改设换分清尺画超高",
+)
+#: The Chinese numerals SIZE_K_HAN takes before K.
+SIZE_K_HAN_DIGITS = "一二两四八"
+#: SIZE_K, and also "四K".
+SIZE_K_HAN: re.Pattern[str]
+SIZE_K_HAN_I: re.Pattern[str]
+_later_low(
+    "SIZE_K_HAN",
+    rf"{_SIZE_K_HEAD}(?:(?P<k>\d{{1,2}})|(?<![{HAN_NUMERALS}])(?P<hk>[{SIZE_K_HAN_DIGITS}]))"
+    rf"\s*k{_AE}{_SIZE_TAIL}",
+    starts="\\d要用做弄改设换分清尺画超高" + SIZE_K_HAN_DIGITS,
 )
 #: "512", "512px", "1024px", "1080p".
 SIZE_PX: re.Pattern[str]
@@ -199,7 +241,8 @@ _NOT_EN = (
     r"(?:an?\s+|in\s+)?))?"
 )
 ORIENT_ZH: re.Pattern[str]
-_later(
+ORIENT_ZH_I: re.Pattern[str]
+_later_low(
     "ORIENT_ZH",
     _NOT_ZH
     + _IN
@@ -207,7 +250,6 @@ _later(
     r"|(?P<tall>竖(?:图|版|屏|向|幅|构图|画幅|板)|(?:手机|iphone|安卓|android)\s*(?:壁纸|屏保|锁屏|背景)"
     r"|(?:抖音|小红书)(?:封面|竖版)?)"
     r"|(?P<square>方图|方形图|正方形(?:的|图|构图)?|方版|1比1))" + _ORIENT_TAIL,
-    _I,
     starts="不别非要用做弄改设换横宽电桌竖手安抖小方正1",
 )
 _EN_ORIENT_WORDS = (
@@ -325,22 +367,43 @@ _NEG_LEAD = (
 _NEUTRAL_LEAD = rf"{_AW}(?:in|on|by|through|try|make|set|with|via)|试试|试一下"
 #: "这次用 Pro", "this time with Pro": for this picture only; the words go with the name.
 _ONCE = rf"这次|这一次|本次|这回|{_AW}(?:this\s+time|just\s+this\s+once|for\s+this\s+one),?"
-MODEL: re.Pattern[str]
-_later(
-    "MODEL",
-    # Spaces only after a lead word: a leading \s* would rescan every run of spaces (slow).
-    rf"(?:(?P<once>{_ONCE})\s*)?"
-    rf"(?:(?:(?P<neg>{_NEG_LEAD})|(?P<save>{_LASTING_LEAD})|(?P<use>{_USE_LEAD})"
-    rf"|(?P<switch>{_SWITCH_LEAD})|(?P<neutral>{_NEUTRAL_LEAD}))\s*)?"
-    rf"(?:{_AW}the\s+)?"
-    rf"{_AW}(?:(?P<other>{_OTHER})|(?P<pro>{_PRO_NAMES})|(?P<nb2>{_NB2_NAMES})){_AE}"
-    r"(?P<tail>(?:\s*(?:模型|model|版本?|version))?"
-    r"(?:\s*(?P<deft>from\s+now\s+on|by\s+default|as\s+(?:my\s+|the\s+)?default(?:\s+model)?"
-    r"|(?:my|the)\s+default(?:\s+model)?|(?:作为|设为|设成|当作?|当成)默认(?:模型)?"
-    r"|以后都用(?:它|这个)?))?)",
-    _I,
-    starts="这本不别除以今之往从下都一总永默我比更最还喜偏爱用使选就换改切试纳香即可通混文",
-)
+#: Words one of which the lasting-choice lead words (_LASTING_LEAD, the costliest group of
+#: MODEL to compile) need: plain substring tests on the lowercased message. Without one, the
+#: pattern is compiled with that group never matching (a sixth less to compile).
+_LASTING_WORDS = (
+    "以后", "今后", "之后", "往后", "从现在", "下次", "都", "一直", "总是", "永远", "默认",
+    "喜欢", "偏好", "偏爱", "爱用", "from", "always", "stick", "prefer", "like", "love",
+)  # fmt: skip
+
+
+@cache
+def _model(lasting: bool, flags: int) -> re.Pattern[str]:
+    save = _LASTING_LEAD if lasting else "(?!)"
+    source = (
+        # Spaces only after a lead word: a leading \s* would rescan every run of spaces (slow).
+        rf"(?:(?P<once>{_ONCE})\s*)?"
+        rf"(?:(?:(?P<neg>{_NEG_LEAD})|(?P<save>{save})|(?P<use>{_USE_LEAD})"
+        rf"|(?P<switch>{_SWITCH_LEAD})|(?P<neutral>{_NEUTRAL_LEAD}))\s*)?"
+        rf"(?:{_AW}the\s+)?"
+        rf"{_AW}(?:(?P<other>{_OTHER})|(?P<pro>{_PRO_NAMES})|(?P<nb2>{_NB2_NAMES})){_AE}"
+        r"(?P<tail>(?:\s*(?:模型|model|版本?|version))?"
+        r"(?:\s*(?P<deft>from\s+now\s+on|by\s+default|as\s+(?:my\s+|the\s+)?default(?:\s+model)?"
+        r"|(?:my|the)\s+default(?:\s+model)?|(?:作为|设为|设成|当作?|当成)默认(?:模型)?"
+        r"|以后都用(?:它|这个)?))?)"
+    )
+    starts = "这本不别除以今之往从下都一总永默我比更最还喜偏爱用使选就换改切试纳香即可通混文"
+    return re.compile(rf"(?=(?<![a-z0-9])[a-z]|[{starts}])(?:{source})", flags)
+
+
+def model_pattern(low: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    """The model-name pattern for a message (``low``: lowercased); with the lasting-choice
+    lead words only if it can hold them. ``ignore_case`` for the folded text where
+    lowercasing will not do (see ``_Work`` in the parser)."""
+    if ignore_case:  # the tests above are on lowercase text: here they could miss
+        return _model(True, _I)
+    return _model(any(map(low.__contains__, _LASTING_WORDS)), 0)
+
+
 #: What may stand beside "用 Pro" for it to count as said on its own (a lasting choice).
 ALONE_REST: re.Pattern[str]
 _later("ALONE_REST", r"[\s\W_]*(?:(?:吧|啊|呀|哈|嘛|哦|好了|please|pls|plz)[\s\W_]*)*", _I)
@@ -411,13 +474,13 @@ _later(
 
 #: "以后都用这个", "always use this one": a save when a model is named elsewhere.
 SAVE_ALONE: re.Pattern[str]
-_later(
+SAVE_ALONE_I: re.Pattern[str]
+_later_low(
     "SAVE_ALONE",
     r"(?:(?:以后|今后|之后|往后|从现在起|下次)[,\s]*)?(?:也|都|就|一直)(?:用|使用)(?:这个|它|这款|这一?个)(?:模型)?"
     r"|(?:设为|设成|作为)默认(?:模型)?"
     rf"|{_AW}(?:(?:always|from\s+now\s+on,?)\s+use\s+(?:this|that|it)(?:\s+(?:one|model))?"
     r"|from\s+now\s+on|make\s+(?:it|this|that)\s+(?:my\s+|the\s+)?default(?:\s+model)?)" + _AE,
-    _I,
     starts="以今之往从下也都就一设作",
 )
 
@@ -453,13 +516,13 @@ _ZH_LEAD_ALONE = r"请你?|麻烦(?:你|帮我)?|帮我|给我|我想要?|我要
 _ZH_VERB_STRONG = r"画出|画(?![面风家中作室展廊质布板笔框册报卷师])|绘制|绘|生成(?!式)|创作|创建"
 _ZH_VERB_WEAK = r"做|弄|搞|出|整|来|设计|制作|p"
 ZH_REQUEST: re.Pattern[str]
-_later(
+ZH_REQUEST_I: re.Pattern[str]
+_later_low(
     "ZH_REQUEST",
     rf"{_START}(?:(?:(?:{_ZH_LEAD})[\s\x00]*)*"
     rf"(?:{_ZH_VERB_STRONG}|(?:{_ZH_VERB_WEAK})(?=[一个张幅份套组只\x00]))"
     r"(?:一下|出来|出)?[\s\x00]*(?:[个张幅只](?![\s\x00]*$))?"
     rf"|(?:(?:{_ZH_LEAD_ALONE})[\s\x00]*)+)",
-    _I,
 )
 _EN_GREET = r"(?:hey|hi|hello|yo|ok|okay|alright|so)(?:\s+there)?[\s,!.\x00]+"
 _EN_POLITE = (
@@ -482,12 +545,12 @@ _EN_GENERIC = (
     r"\s*(?:of|showing|that\s+shows|depicting|featuring|with|:)(?=\s)"
 )
 EN_REQUEST: re.Pattern[str]
-_later(
+EN_REQUEST_I: re.Pattern[str]
+_later_low(
     "EN_REQUEST",
     rf"{_START}(?:{_EN_GREET})*(?:(?:{_EN_POLITE}){_AE}[\s,!\x00]*)*"
     rf"(?:(?:to\s+|and\s+)?(?:{_EN_VERB}){_AE}{_EN_VERB_NOT}(?:\s+(?:me|us|for\s+me))?[\s\x00]*)?"
     rf"(?:{_EN_GENERIC})?",
-    _I,
 )
 
 # --- gates: cheap scans that skip a pattern family which cannot match --------------------
@@ -508,7 +571,8 @@ MAY_CLEAR = re.compile(
     r"推荐|你|帮我选|随便|默认|试|别的|其他|其它|换|default|reset|recommend|pick|choose|decide"
     r"|try|another|different|whatever|any",
 )
-MAY_SAVE_ALONE = re.compile(r"用|默认|always|from|make")
+#: SAVE_ALONE's Chinese words need "用这" or "用它" ("都用这个"), or 默认.
+MAY_SAVE_ALONE = re.compile(r"用这|用它|默认|always|from|make")
 #: Cheap gates in front of the size patterns, whose optional lead words ("in", "用") make
 #: them try every position of a message: most messages hold neither.
 MAY_PIXELS = re.compile(r"\d{3}\s*[x×*]")

@@ -36,36 +36,71 @@ _NB2_ID = BUDGET_MODEL_ID
 
 
 class _Work:
-    """The folded text and the original side by side; cutting one cuts the other."""
+    """The folded text and the original side by side; cutting one cuts the other.
 
-    __slots__ = ("norm", "orig")
+    ``low`` is the folded text lowercased, kept in step, for the patterns compiled without
+    IGNORECASE (see :meth:`cut_low`); None where lowercasing would not do what IGNORECASE
+    does (it changes a length, as "İ" does, or the text holds "ı" or "ſ", which IGNORECASE
+    matches as "i" and "s").
+    """
+
+    __slots__ = ("low", "norm", "orig")
 
     def __init__(self, orig: str) -> None:
         self.orig = orig
         self.norm = orig.translate(lx.FOLD)
+        low = self.norm.lower()
+        self.low: str | None = (
+            low
+            if len(low) == len(self.norm) and (low.isascii() or not ("ı" in low or "ſ" in low))
+            else None
+        )
 
     def cut(
-        self, pattern: re.Pattern[str], keep: Callable[[re.Match[str]], bool] | None = None
+        self,
+        pattern: re.Pattern[str],
+        keep: Callable[[re.Match[str]], bool] | None = None,
+        *,
+        on_low: bool = False,
     ) -> list[re.Match[str]]:
-        """Replace every (kept) match of ``pattern`` with one :data:`CUT` mark; return them."""
+        """Replace every (kept) match of ``pattern`` with one :data:`CUT` mark; return them.
+        ``on_low``: search the lowercased text (positions are the same)."""
         found: list[re.Match[str]] = []
-        for match in pattern.finditer(self.norm):
+        text = self.low if on_low and self.low is not None else self.norm
+        for match in pattern.finditer(text):
             if match.end() > match.start() and (keep is None or keep(match)):
                 found.append(match)
         if found:
+            low = self.low
             norm_parts: list[str] = []
             orig_parts: list[str] = []
+            low_parts: list[str] = []
             last = 0
             for match in found:
                 start, end = match.span()
                 norm_parts += (self.norm[last:start], lx.CUT)
                 orig_parts += (self.orig[last:start], lx.CUT)
+                if low is not None:
+                    low_parts += (low[last:start], lx.CUT)
                 last = end
             norm_parts.append(self.norm[last:])
             orig_parts.append(self.orig[last:])
             self.norm = "".join(norm_parts)
             self.orig = "".join(orig_parts)
+            if low is not None:
+                low_parts.append(low[last:])
+                self.low = "".join(low_parts)
         return found
+
+    def cut_low(
+        self, name: str, keep: Callable[[re.Match[str]], bool] | None = None
+    ) -> list[re.Match[str]]:
+        """:meth:`cut` with the lexicon's pattern ``name``, compiled without IGNORECASE (a
+        third of the compile time, on the first message that needs it), on the lowercased
+        text; where that text is None, its IGNORECASE twin ``name_I`` on the folded text."""
+        if self.low is None:
+            return self.cut(getattr(lx, name + "_I"), keep)
+        return self.cut(getattr(lx, name), keep, on_low=True)
 
 
 def _clean_input(text: str) -> str:
@@ -160,6 +195,18 @@ def _plausible_pixels(match: re.Match[str]) -> bool:
     return int(match.group("w")) >= 64 <= int(match.group("h"))
 
 
+def _numeral_before(text: str, mark: str, numerals: str, *, spaces: bool) -> bool:
+    """Whether one of ``numerals`` stands right before a ``mark`` in ``text`` (or before
+    the spaces in front of it, with ``spaces``)."""
+    at = text.find(mark)
+    while at > 0:
+        last = (text[:at].rstrip() if spaces else text[:at])[-1:]
+        if last and last in numerals:
+            return True
+        at = text.find(mark, at + 1)
+    return False
+
+
 def _take_numbers(work: _Work, sizes: _Sizes, low: str) -> str | None:
     """Cut pixel sizes, ratios and sizes; record sizes; return the ratio said, if any.
     ``low`` is the message lowercased, for the gates."""
@@ -172,11 +219,18 @@ def _take_numbers(work: _Work, sizes: _Sizes, low: str) -> str | None:
             d = gcd(w, h)
             ratio = f"{w // d}:{h // d}"
     if ":" in work.norm or "比" in work.norm:
-        explicit = work.cut(lx.RATIO, _is_ratio)
+        # "十六比九" needs its own alternatives (as costly to compile as the rest): only when
+        # a Chinese numeral stands right before 比.
+        han = _numeral_before(work.norm, "比", lx.HAN_NUMERALS, spaces=False)
+        explicit = work.cut_low("RATIO_HAN" if han else "RATIO", _is_ratio)
         if explicit:
             w, h = _ratio_sides(explicit[0])
             ratio = f"{w}:{h}"
-    size_k = work.cut(lx.SIZE_K, _size_k) if "k" in work.norm or "K" in work.norm else []
+    size_k: list[re.Match[str]] = []
+    if "k" in work.norm or "K" in work.norm:
+        # "四K" likewise: only when one of its numerals stands before a K.
+        han = _numeral_before(low, "k", lx.SIZE_K_HAN_DIGITS, spaces=True)
+        size_k = work.cut_low("SIZE_K_HAN" if han else "SIZE_K", _size_k)
     for match in size_k:
         k = _k(match)
         sizes.add(lx.SIZE_K_VALUES.get(k, MAX_SIZE), k not in lx.SIZE_K_VALUES)
@@ -218,7 +272,7 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
         ratio = _take_numbers(work, sizes, low)
     orient: list[re.Match[str]] = []
     if has_han:
-        orient += work.cut(lx.ORIENT_ZH)
+        orient += work.cut_low("ORIENT_ZH")
     if has_latin and lx.MAY_ORIENT_EN.search(low):
         orient += work.cut(lx.ORIENT_EN)
     if has_latin and lx.MAY_ORIENT_AMBIGUOUS.search(low):
@@ -239,7 +293,11 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
     model_save = False
     other: str | None = None
     if lx.MAY_NAME_MODEL.search(low):
-        for match in work.cut(lx.MODEL, _names_model):
+        if work.low is None:
+            models = work.cut(lx.model_pattern(low, ignore_case=True), _names_model)
+        else:
+            models = work.cut(lx.model_pattern(work.low), _names_model, on_low=True)
+        for match in models:
             if match.group("neg"):
                 continue
             if match.group("other"):
@@ -264,7 +322,7 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
             else:
                 premium, value_model = True, _PRO_ID
     cleared = bool(lx.MAY_CLEAR.search(low) and work.cut(lx.CLEAR))
-    if lx.MAY_SAVE_ALONE.search(low) and work.cut(lx.SAVE_ALONE):
+    if lx.MAY_SAVE_ALONE.search(low) and work.cut_low("SAVE_ALONE"):
         model_save = True
 
     # How many pictures.
@@ -275,9 +333,9 @@ def parse(text: str, images: Sequence[str] = ()) -> Intent:
     wants_edit = any(m.group("i2i") for m in task_words) or bool(lx.EDIT.search(work.norm))
 
     if has_han:
-        work.cut(lx.ZH_REQUEST)
+        work.cut_low("ZH_REQUEST")
     if has_latin and lx.MAY_EN_REQUEST.search(work.norm):
-        work.cut(lx.EN_REQUEST)
+        work.cut_low("EN_REQUEST")
     prompt = _finish_prompt(work.orig)
 
     # Decide.
