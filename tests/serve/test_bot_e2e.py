@@ -36,8 +36,8 @@ async def test_at_most_n_generations_run_at_once_and_the_rest_are_told_their_pla
     assert cards[0].places == cards[1].places == []
     assert [card.places[0] for card in cards[2:]] == [1, 2, 3]
     for card in cards[2:]:
+        # Counting down; a place can be skipped when two generations end at the same moment.
         assert card.places == sorted(card.places, reverse=True)
-        assert card.places[-1] == 1
     assert "number 3 in line" in cards[4].queued_texts[0] or "第 3 位" in cards[4].queued_texts[0]
     assert fast_sim_server.sim.stats()["creates"] == 5
 
