@@ -28,6 +28,7 @@ from skill.render import (
     NeverSayViolation,
     Notice,
     Progress,
+    Queued,
     Renderer,
     Start,
     Success,
@@ -228,6 +229,13 @@ def test_a_leak_falls_back_to_the_safe_text(caplog: pytest.LogCaptureFixture) ->
     assert "gemini" not in text
     assert text == R.fallback("start", "zh")
     assert "never-say" in caplog.text
+
+
+@given(place=st.integers(min_value=1, max_value=20_000), lang=st.sampled_from(LANGS))
+def test_any_place_in_line_is_said_as_it_is(place: int, lang: str) -> None:
+    """The 100th in line (or the 404th) is a count, not a status code for the guard."""
+    text = R.render(Queued(place), lang, strict=True)
+    assert f"{place:,}" in text or str(place) in text or place == 1
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -236,7 +236,7 @@ def _context(message: Message) -> dict[str, Any]:
 
 
 def _allowed_values(message: Message) -> tuple[str, ...]:
-    from skill.render.messages import DemoBanner, Success, Usage
+    from skill.render.messages import DemoBanner, Queued, Success, Usage
 
     if isinstance(message, Success):
         return tuple(v for v in (message.url, message.path) if v)
@@ -244,6 +244,9 @@ def _allowed_values(message: Message) -> tuple[str, ...]:
         return (message.said,)  # the person's own words are theirs to say
     if isinstance(message, Usage) and message.name:
         return (message.name,)
+    if isinstance(message, Queued):
+        # A place in line is a count, whatever it is: the 404th in line is not a status code.
+        return (f"{message.place:,}", str(message.place))
     return ()
 
 
