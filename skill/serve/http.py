@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
@@ -67,27 +68,78 @@ class _Server(uvicorn.Server):
 
 
 class HttpServer:
-    """An ASGI app on ``host:port`` (port 0: a free one, see :attr:`port`)."""
+    """An ASGI app on ``host:port`` (port 0: a free one, see :attr:`port`).
 
-    def __init__(self, app: Starlette, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    ``own_thread``: serve from a thread of its own, with its own event loop, so that answering
+    never waits for the bot's loop, however busy its generations keep it (Feishu wants its
+    callback answered within a second, and a burst of events arrives exactly when the loop is
+    busiest). Only for an app whose handlers touch the bot through thread-safe calls
+    (:meth:`skill.serve.feishu.door.FeishuDoor.accept`); the handlers then run on that
+    thread's loop, not the caller's.
+    """
+
+    def __init__(
+        self,
+        app: Starlette,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        own_thread: bool = False,
+    ) -> None:
         # log_config=None: uvicorn must not replace the process's logging (and its redaction).
         config = uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
         )
         self._server = _Server(config)
-        self._task: asyncio.Task[None] | None = None
+        self._own_thread = own_thread
+        self._task: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
         """Listen; returns once connections are accepted (raises if binding failed). Once
         started, starting again does nothing."""
         if self._task is not None:
             return
-        self._task = asyncio.create_task(self._server.serve())
+        task = self._run_in_thread() if self._own_thread else asyncio.ensure_future(self._serve())
+        self._task = task
         while not self._server.started:
-            if self._task.done():
-                self._task.result()  # the error that stopped it
+            if task.done():
+                self._task = None
+                task.result()  # the error that stopped it
                 raise OSError("the HTTP server stopped before it started")
             await asyncio.sleep(_START_POLL_S)
+
+    async def _serve(self) -> None:
+        try:
+            await self._server.serve()
+        except SystemExit:  # uvicorn's answer to an address it cannot bind (it logs why)
+            config = self._server.config
+            raise OSError(f"{config.host}:{config.port} cannot be listened on") from None
+
+    def _run_in_thread(self) -> asyncio.Future[None]:
+        """uvicorn on a loop of its own in a daemon thread; a future of the caller's loop that
+        ends with it (with its error, if it failed)."""
+        loop = asyncio.get_running_loop()
+        ended: asyncio.Future[None] = loop.create_future()
+
+        def settle(error: BaseException | None) -> None:
+            if ended.done():
+                return
+            if error is None:
+                ended.set_result(None)
+            else:
+                ended.set_exception(error)
+
+        def main() -> None:
+            error: BaseException | None = None
+            try:
+                asyncio.run(self._serve())
+            except BaseException as exc:  # handed to the caller's loop
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the caller's loop is already closed
+                loop.call_soon_threadsafe(settle, error)
+
+        threading.Thread(target=main, name="http-intake", daemon=True).start()
+        return ended
 
     @property
     def port(self) -> int:

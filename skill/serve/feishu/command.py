@@ -133,10 +133,10 @@ async def _serve(
     connection: LongConnection | None = None
     try:
         if args.webhook:
-            from skill.serve.feishu.webhook import PATH, routes
+            from skill.serve.feishu.webhook import PATH, webhook_server
 
             port = DEFAULT_PORT if args.port is None else args.port
-            server = HttpServer(make_app(door.bot, routes(door, config)), host=args.host, port=port)
+            server = webhook_server(door, config, host=args.host, port=port)
             await server.start()
             print(f"Feishu bot: events at {server.url}{PATH}", flush=True)
         else:
@@ -144,7 +144,9 @@ async def _serve(
 
             connection = LongConnection(door, config)
             if args.port is not None:
-                server = HttpServer(make_app(door.bot), host=args.host, port=args.port)
+                # Its own thread: /healthz answers however busy the bot's loop is.
+                app = make_app(door.bot)
+                server = HttpServer(app, host=args.host, port=args.port, own_thread=True)
                 await server.start()
                 print(f"Feishu bot: health at {server.url}/healthz", flush=True)
             print("Feishu bot: long connection to Feishu", flush=True)

@@ -32,13 +32,25 @@ from skill.serve.feishu.config import CLOCK_SKEW_S, MAX_EVENT_BYTES, REPLAY_WIND
 from skill.serve.feishu.crypto import Refused
 from skill.serve.feishu.door import FeishuDoor, NotAccepting
 from skill.serve.feishu.events import URL_VERIFICATION
+from skill.serve.http import HttpServer, make_app
 
 log = logging.getLogger("skill.serve.feishu")
 
-__all__ = ["PATH", "routes"]
+__all__ = ["PATH", "routes", "webhook_server"]
 
 PATH = "/feishu/events"
 _SERVICE_UNAVAILABLE = 503
+
+
+def webhook_server(
+    door: FeishuDoor, config: FeishuConfig, *, host: str = "127.0.0.1", port: int = 0
+) -> HttpServer:
+    """The webhook's server (``/healthz`` beside it), on a thread of its own: the callback is
+    answered within Feishu's second however busy the generations keep the bot's loop
+    (:meth:`FeishuDoor.accept` is safe from any thread)."""
+    return HttpServer(
+        make_app(door.bot, routes(door, config)), host=host, port=port, own_thread=True
+    )
 
 
 def routes(

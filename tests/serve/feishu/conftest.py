@@ -17,8 +17,8 @@ from skill.channels.feishu_api import FeishuApi
 from skill.serve import ServeConfig
 from skill.serve.feishu.config import FeishuConfig
 from skill.serve.feishu.door import FeishuDoor
-from skill.serve.feishu.webhook import PATH, routes
-from skill.serve.http import HttpServer, make_app
+from skill.serve.feishu.webhook import PATH, webhook_server
+from skill.serve.http import HttpServer
 from skill.sim import SimServer
 from tests.serve.conftest import session_for, until
 from tests.serve.feishu.fake_open_platform import (
@@ -90,7 +90,7 @@ async def feishu_bots(
             app_id=feishu.app_id, app_secret=feishu.app_secret, base_url=feishu.base_url
         )
         door = FeishuDoor(session, api, config=config, edit_interval_s=EDIT_INTERVAL_S)
-        server = HttpServer(make_app(door.bot, routes(door, feishu)))
+        server = webhook_server(door, feishu)
         await door.start()
         await server.start()
         replica = FeishuReplica(door, server, httpx.AsyncClient(timeout=10))

@@ -4,7 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from concurrent.futures import Future
 
+import httpx
+
+from skill.serve.feishu.webhook import PATH
 from skill.sim import SimServer
 from tests.serve.conftest import NB2, until
 from tests.serve.feishu.conftest import FeishuReplicas, card_for, outcome
@@ -89,6 +94,36 @@ async def test_unsigned_forged_stale_and_malformed_requests_get_4xx_and_do_nothi
     # The same event, properly sent, is still taken: nothing was spent on the refused ones.
     assert (await bot.post(event)).status_code == 200
     await outcome(platform, event["event"]["message"]["message_id"])
+
+
+async def test_the_callback_is_answered_while_the_bots_loop_is_held_busy(
+    feishu_bots: FeishuReplicas, platform: FakeOpenPlatform, fast_sim_server: SimServer
+) -> None:
+    """A burst of events comes when the generations keep the bot's loop busiest: the webhook
+    answers from a thread of its own, so Feishu's second does not wait for that loop."""
+    bot = await feishu_bots()
+    event = platform.deliver("画一只猫")
+    body, headers = signed(event)
+    answered: Future[httpx.Response] = Future()
+
+    def post() -> None:  # Feishu, from outside the bot's loop
+        try:
+            answered.set_result(
+                httpx.post(f"{bot.server.url}{PATH}", content=body, headers=headers, timeout=10)
+            )
+        except httpx.HTTPError as exc:
+            answered.set_exception(exc)
+
+    threading.Thread(target=post, daemon=True).start()
+    # This blocks the bot's loop (the test's own) until the answer is in: served on that loop,
+    # the callback could not be answered at all, and this would time out.
+    answer = answered.result(timeout=10)
+    assert answer.status_code == 200
+    assert answer.json() == {}
+    # The work was scheduled, not done, by the answer: it goes on once the loop is free.
+    assert "✅" in platform.card_text(
+        await outcome(platform, event["event"]["message"]["message_id"])
+    )
 
 
 async def test_a_redelivered_event_creates_once(
