@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -106,6 +107,12 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
 
 
+def cpu_s(pid: int) -> float:
+    """The CPU time (user + system, seconds) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -143,7 +150,16 @@ async def run(args: argparse.Namespace) -> int:
         replicas = [start_replica(env, logs / f"replica-{n}.log" if logs else None) for n in (1, 2)]
         idle = [memory_mb(proc.pid)[1] for proc, _ in replicas]
         try:
-            return await burst(args, rng, platform, replicas, idle, sim_url, distinct, redeliveries)
+            code = await burst(args, rng, platform, replicas, idle, sim_url, distinct, redeliveries)
+            own = resource.getrusage(resource.RUSAGE_SELF)
+            redis_cpu = cpu_s(redis.process.pid) if redis.process is not None else 0.0
+            print(
+                "CPU seconds: replicas "
+                + ", ".join(f"{cpu_s(proc.pid):.1f}" for proc, _ in replicas)
+                + f"; simulator {cpu_s(sim.pid):.1f}; redis {redis_cpu:.1f}; this process "
+                f"(the fake platform and the poster) {own.ru_utime + own.ru_stime:.1f}"
+            )
+            return code
         finally:
             for proc, _ in replicas:
                 proc.terminate()
