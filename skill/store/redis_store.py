@@ -71,6 +71,11 @@ SOCKET_TIMEOUT_S = 2.0
 RETRIES = 2
 RETRY_BACKOFF_BASE_S = 0.05
 RETRY_BACKOFF_CAP_S = 0.25
+#: Connections a process opens at most; a command finding them all busy waits for one up to
+#: :data:`POOL_WAIT_S` (redis-py's plain pool refuses it at once, and a burst of events then
+#: read as "the store is unavailable": people were told the service was busy while it was up).
+MAX_CONNECTIONS = 100
+POOL_WAIT_S = 10.0
 #: Unreadable records are kept aside this long, for someone to look at.
 ASIDE_TTL_S = 7 * 24 * 3600.0
 FINISHED_TTL_S = JOURNAL_RETENTION_DAYS * 24 * 3600.0
@@ -178,8 +183,10 @@ class RedisStore:
         self.url = shown_url(url)
         self.prefix = prefix
         self.lease_ttl_s = lease_ttl_s
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=POOL_WAIT_S,
             decode_responses=True,
             socket_timeout=socket_timeout_s,
             socket_connect_timeout=socket_timeout_s,
@@ -187,6 +194,7 @@ class RedisStore:
                 ExponentialBackoff(cap=RETRY_BACKOFF_CAP_S, base=RETRY_BACKOFF_BASE_S), RETRIES
             ),
         )
+        self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)
         self._scripts: dict[str, Any] = {}
 
     # --- plumbing ------------------------------------------------------------------------------

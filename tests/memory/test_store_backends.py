@@ -23,7 +23,7 @@ from skill import catalog
 from skill.ima import Plan
 from skill.job import Job, JobRequest
 from skill.logs import register_secret
-from skill.store import FileStore, Store, StoreUnavailable, open_store
+from skill.store import FileStore, Store, StoreUnavailable, open_store, redis_store
 from skill.store.redis_store import RedisStore, StoreURLRefused
 from tests.rediskit import RedisServer, free_port
 
@@ -435,3 +435,17 @@ async def test_the_environment_chooses_the_store(tmp_path: Path, redis_url: str)
     with pytest.raises(StoreURLRefused) as refused:
         open_store({"IMA_STORE_URL": "http://user:s3cret@example.com/"})
     assert "s3cret" not in str(refused.value)
+
+
+async def test_a_burst_beyond_the_connections_waits_for_one_instead_of_failing(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More commands at once than connections (a burst of events): each waits its turn; none
+    is told the store is unavailable while it is up."""
+    monkeypatch.setattr(redis_store, "MAX_CONNECTIONS", 2)
+    store = RedisStore(redis_url)
+    try:
+        fresh = await asyncio.gather(*(store.first_time(f"burst:{n}", 60.0) for n in range(50)))
+    finally:
+        await store.aclose()
+    assert fresh == [True] * 50
