@@ -4,7 +4,6 @@ under a key that expires, refreshed by its holder until it is released."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -33,6 +32,10 @@ return 0
 """
 
 
+#: How long (seconds) a release waits for a refresh in flight to end.
+RELEASE_WAIT_S = 3.0
+
+
 def ms(seconds: float) -> int:
     """Seconds as the whole milliseconds Redis takes (at least one)."""
     return max(1, round(seconds * 1000))
@@ -56,8 +59,13 @@ class RedisLease:
         self._refresher = asyncio.create_task(self._refresh_until_released())
 
     async def _refresh_until_released(self) -> None:
-        while True:
+        # The flag, not only the cancel, ends it: a cancel that lands inside the driver's
+        # command can be swallowed there, and the claim was then refreshed for ever (every
+        # later message of that chat waited behind it; found by bench/bot.py).
+        while not self._released:
             await asyncio.sleep(self._ttl_s / 3)
+            if self._released:
+                return
             try:
                 kept = await self._run(REFRESH, [self._key], [self._token, ms(self._ttl_s)])
             except StoreUnavailable:
@@ -74,8 +82,9 @@ class RedisLease:
             return
         self._released = True
         self._refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._refresher
+        # Not for ever: a refresh in flight ends with its command, and one landing after the
+        # release below finds the token gone and does nothing.
+        await asyncio.wait({self._refresher}, timeout=RELEASE_WAIT_S)
         try:
             await self._run(RELEASE, [self._key], [self._token])
         except StoreUnavailable:
