@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import resource
@@ -190,39 +191,32 @@ async def burst(
         first = events.index(event) % 2
         plan.append((event, 1 - first))  # redelivered, to the other replica
     rng.shuffle(plan)
-    posted: dict[str, float] = {}
-    answers: list[float] = []
-    statuses: list[int] = []
-    resent: list[str] = []
-    gate = asyncio.Semaphore(IN_FLIGHT)
     began = time.monotonic()
-
-    async with httpx.AsyncClient(
-        timeout=10, limits=httpx.Limits(max_connections=IN_FLIGHT)
-    ) as http:
-
-        async def post(event: dict, replica: int) -> None:
+    # Feishu's side of the callback is a process of its own: timed from the fake platform's
+    # process, the answers also waited for that process's threads (a GIL shared with the
+    # hundreds of card edits it serves), and were reported slower than the replicas answered.
+    with tempfile.TemporaryDirectory() as folder:
+        planned = Path(folder) / "plan.json"
+        timed = Path(folder) / "answers.json"
+        posts = []
+        for event, replica in plan:
             body, headers = signed(event)
-            message_id = event["event"]["message"]["message_id"]
-            async with gate:
-                sent = time.monotonic()
-                posted.setdefault(message_id, sent)
-                for attempt in range(3):
-                    try:
-                        answer = await http.post(
-                            replicas[replica][1], content=body, headers=headers
-                        )
-                        break
-                    except httpx.TransportError:
-                        # A keep-alive connection the replica closed as this was sent: the
-                        # load balancer (or Feishu) sends it again.
-                        resent.append(message_id)
-                        if attempt == 2:
-                            raise
-                answers.append(time.monotonic() - sent)
-                statuses.append(answer.status_code)
+            posts.append(
+                {"url": replicas[replica][1], "body": body.decode(), "headers": headers,
+                 "message_id": _id(event)}
+            )  # fmt: skip
+        planned.write_text(json.dumps(posts))
+        poster = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--poster", str(planned), str(timed), cwd=ROOT
+        )
+        await poster.wait()
+        result = json.loads(timed.read_text())
+    posted: dict[str, float] = result["posted"]
+    answers: list[float] = result["answers"]
+    statuses: list[int] = result["statuses"]
+    resent: list[str] = result["resent"]
 
-        await asyncio.gather(*(post(event, replica) for event, replica in plan))
+    async with httpx.AsyncClient(timeout=10) as http:
         message_ids = [e["event"]["message"]["message_id"] for e in events]
         deadline = time.monotonic() + WAIT_S
         while time.monotonic() < deadline:
@@ -238,6 +232,10 @@ async def burst(
             await asyncio.sleep(POLL_S)
         wall = time.monotonic() - began
         stats = (await http.get(f"{sim_url}/_sim/stats")).json()
+        health = []
+        for _, events_url in replicas:
+            base = events_url.rsplit("/feishu/", 1)[0]
+            health.append((await http.get(f"{base}/healthz")).json())
 
     memory = [memory_mb(proc.pid) for proc, _ in replicas]
     first_card = []
@@ -255,7 +253,10 @@ async def burst(
         if not _delivered(platform, m):
             cards = platform.replies_to(m)
             shown = platform.card_text(cards[0]) if cards else "no card"
-            print(f"no picture for {m}: {shown[:300]!r}", file=sys.stderr)
+            chat = next(e["event"]["message"]["chat_id"] for e in events if _id(e) == m)
+            print(f"no picture for {m} (chat {chat}): {shown[:300]!r}", file=sys.stderr)
+    if len(cards_per_message) != 1 or any(not _delivered(platform, m) for m in message_ids):
+        print(f"the replicas at the end (/healthz): {health}", file=sys.stderr)
     delivered = sum(per_chat.values())
     complete = sum(1 for c in per_chat if per_chat[c] == _asked(events, c))
     answer_ms = [a * 1000 for a in answers]
@@ -275,6 +276,15 @@ async def burst(
         f"event to first card: p50 {statistics.median(card_ms):.0f} ms, "
         f"p99 {percentile(card_ms, 99):.0f} ms, max {max(card_ms):.0f} ms",
     ]
+    kinds: dict[str, int] = {}
+    for call in list(platform.calls):
+        kind = f"{call.method} {_endpoint(call.path)} {call.status}"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    lines.append(
+        f"Feishu calls: {sum(kinds.values())} ("
+        + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+        + ")"
+    )
     print("\n".join(lines))
     for n, ((peak, now), before) in enumerate(zip(memory, idle, strict=True), start=1):
         print(f"replica {n}: RSS {before:.0f} MB idle, peak {peak:.0f} MB, {now:.0f} MB at the end")
@@ -295,11 +305,58 @@ def _delivered(platform: FakeOpenPlatform, message_id: str) -> bool:
     return bool(cards) and platform.card_image(cards[0]) is not None
 
 
+def _endpoint(path: str) -> str:
+    """A Feishu path without its ids (``/im/v1/messages/om_1/reply``: ``messages/:id/reply``)."""
+    parts = path.removeprefix("/open-apis/").split("/")
+    return "/".join(":id" if part.startswith(("om_", "img_", "file_")) else part for part in parts)
+
+
+def _id(event: dict) -> str:
+    return str(event["event"]["message"]["message_id"])
+
+
 def _asked(events: list[dict], chat: str) -> int:
     return sum(1 for e in events if e["event"]["message"]["chat_id"] == chat)
 
 
+async def post_all(posts: list[dict]) -> dict[str, object]:
+    """The poster's process: every post of the plan, :data:`IN_FLIGHT` at once, timed."""
+    posted: dict[str, float] = {}
+    answers: list[float] = []
+    statuses: list[int] = []
+    resent: list[str] = []
+    gate = asyncio.Semaphore(IN_FLIGHT)
+    limits = httpx.Limits(max_connections=IN_FLIGHT)
+    async with httpx.AsyncClient(timeout=10, limits=limits) as http:
+
+        async def post(one: dict) -> None:
+            async with gate:
+                sent = time.monotonic()  # one clock for every process of the machine
+                posted.setdefault(one["message_id"], sent)
+                for attempt in range(3):
+                    try:
+                        answer = await http.post(
+                            one["url"], content=one["body"].encode(), headers=one["headers"]
+                        )
+                        break
+                    except httpx.TransportError:
+                        # A keep-alive connection the replica closed as this was sent: the
+                        # load balancer (or Feishu) sends it again.
+                        resent.append(one["message_id"])
+                        if attempt == 2:
+                            raise
+                answers.append(time.monotonic() - sent)
+                statuses.append(answer.status_code)
+
+        await asyncio.gather(*(post(one) for one in posts))
+    return {"posted": posted, "answers": answers, "statuses": statuses, "resent": resent}
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--poster"]:
+        result = asyncio.run(post_all(json.loads(Path(sys.argv[2]).read_text())))
+        Path(sys.argv[3]).write_text(json.dumps(result))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--chats", type=int, default=200)
