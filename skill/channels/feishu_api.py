@@ -33,8 +33,8 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 
@@ -50,6 +50,10 @@ from skill.clock import Clock, RealClock
 from skill.logs import register_secret
 
 log = logging.getLogger("skill.channels.feishu")
+
+_T = TypeVar("_T")
+#: What a call makes of Feishu's answer: its result, or ``None`` when the answer is an error.
+_Accept = Callable[[httpx.Response], Awaitable["_T | None"]]
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -224,33 +228,20 @@ class FeishuApi:
     async def download_resource(self, message_id: str, file_key: str, *, max_bytes: int) -> bytes:
         """The bytes of a picture in a message the bot received; :class:`ChannelError` when it
         is refused, unreachable or larger than ``max_bytes``."""
-        path = f"/open-apis/im/v1/messages/{message_id}/resources/{file_key}"
-        renewed = renew = False
-        for attempt in range(1, ATTEMPTS + 1):
-            token = await self.tenant_token(renew=renew)
-            renew = False
-            try:
-                async with self.http.stream(
-                    "GET",
-                    f"{self.base_url}{path}",
-                    params={"type": "image"},
-                    headers={"Authorization": f"Bearer {token}"},
-                ) as resp:
-                    kind = resp.headers.get("content-type", "")
-                    if resp.status_code == httpx.codes.OK and "json" not in kind:
-                        return await _read_capped(resp, max_bytes)
-                    await resp.aread()
-            except httpx.HTTPError as exc:
-                raise ChannelError(f"Feishu unreachable: {type(exc).__name__}") from None
-            body = json_object(resp)
-            code = _code(body)
-            if code in TOKEN_INVALID_CODES and not renewed:
-                renewed = renew = True
-                continue
-            if await self._waited_for_limit(resp, code, attempt, "the picture download"):
-                continue
-            raise FeishuError("the picture download", code, str(body.get("msg", "")))
-        raise RateLimited("Feishu rate limit on the picture download", None)
+
+        async def picture(resp: httpx.Response) -> bytes | None:
+            kind = resp.headers.get("content-type", "")
+            if resp.status_code == httpx.codes.OK and "json" not in kind:
+                return await _read_capped(resp, max_bytes)
+            return None  # Feishu's JSON error
+
+        return await self._exchange(
+            "GET",
+            f"/open-apis/im/v1/messages/{message_id}/resources/{file_key}",
+            "the picture download",
+            picture,
+            params={"type": "image"},
+        )
 
     # --- tokens and calls ----------------------------------------------------------------------
     async def tenant_token(self, *, renew: bool = False) -> str:
@@ -258,16 +249,15 @@ class FeishuApi:
         async with self._token_lock:
             if self._token and not renew and self.clock.now() < self._token_expires_at:
                 return self._token
-            try:
-                resp = await self.http.post(
-                    f"{self.base_url}/open-apis/auth/v3/tenant_access_token/internal",
-                    json={"app_id": self._app_id, "app_secret": self._app_secret},
-                )
-            except httpx.HTTPError as exc:
-                raise ChannelError(f"Feishu unreachable: {type(exc).__name__}") from None
-            body = json_object(resp)
+            resp, accepted = await self._transmit(
+                "POST",
+                f"{self.base_url}/open-apis/auth/v3/tenant_access_token/internal",
+                _accepted_json,
+                json={"app_id": self._app_id, "app_secret": self._app_secret},
+            )
+            body = accepted if accepted is not None else json_object(resp)
             token = body.get("tenant_access_token")
-            if body.get("code") != 0 or not isinstance(token, str) or not token:
+            if accepted is None or not isinstance(token, str) or not token:
                 raise FeishuError("the app credentials", _code(body), str(body.get("msg", "")))
             register_secret(token)
             expire = body.get("expire")
@@ -313,27 +303,40 @@ class FeishuApi:
     ) -> dict[str, object]:
         """One Feishu call: its whole ``code: 0`` answer, honouring rate limits and renewing a
         refused token once; :class:`ChannelError` otherwise."""
+        return await self._exchange(
+            method,
+            path,
+            operation,
+            _accepted_json,
+            params=params,
+            json=json_body,
+            data=data,
+            files=files,
+        )
+
+    async def _exchange(
+        self, method: str, path: str, operation: str, accept: _Accept[_T], **request: Any
+    ) -> _T:
+        """One Feishu call, whatever its answer's form: ``accept`` makes the result of a good
+        answer and says ``None`` to any other, which is then read as Feishu's JSON error. A
+        refused token is renewed once, a rate limit waited out as Feishu asks; otherwise
+        :class:`FeishuError` (or :class:`RateLimited`, :class:`ChannelError`)."""
         renewed = False
         attempt = 0
         while True:
             attempt += 1
             token = await self.tenant_token()
-            try:
-                resp = await self.http.request(
-                    method,
-                    f"{self.base_url}{path}",
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    files=files,
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            except httpx.HTTPError as exc:
-                raise ChannelError(f"Feishu unreachable: {type(exc).__name__}") from None
+            resp, result = await self._transmit(
+                method,
+                f"{self.base_url}{path}",
+                accept,
+                headers={"Authorization": f"Bearer {token}"},
+                **request,
+            )
+            if result is not None:
+                return result
             body = json_object(resp)
             code = _code(body)
-            if code == 0 and resp.is_success:
-                return body
             if code in TOKEN_INVALID_CODES and not renewed:
                 renewed = True
                 await self.tenant_token(renew=True)
@@ -341,6 +344,20 @@ class FeishuApi:
             if await self._waited_for_limit(resp, code, attempt, operation):
                 continue
             raise FeishuError(operation, code, str(body.get("msg", resp.reason_phrase)))
+
+    async def _transmit(
+        self, method: str, url: str, accept: _Accept[_T], **request: Any
+    ) -> tuple[httpx.Response, _T | None]:
+        """One HTTP exchange: the answer (its body read) and what ``accept`` made of it.
+        Streamed, so that ``accept`` can cap a download as it arrives."""
+        try:
+            async with self.http.stream(method, url, **request) as resp:
+                result = await accept(resp)
+                if result is None:
+                    await resp.aread()
+                return resp, result
+        except httpx.HTTPError as exc:
+            raise ChannelError(f"Feishu unreachable: {type(exc).__name__}") from None
 
     async def _waited_for_limit(
         self, resp: httpx.Response, code: int | None, attempt: int, operation: str
@@ -361,6 +378,13 @@ class FeishuApi:
     async def aclose(self) -> None:
         if self._own_http:
             await self.http.aclose()
+
+
+async def _accepted_json(resp: httpx.Response) -> dict[str, object] | None:
+    """A ``code: 0`` answer's JSON object; ``None`` for any other."""
+    await resp.aread()
+    body = json_object(resp)
+    return body if _code(body) == 0 and resp.is_success else None
 
 
 async def _read_capped(resp: httpx.Response, max_bytes: int) -> bytes:
