@@ -4,9 +4,11 @@ The shapes are Feishu's, as documented:
 
 - ``POST /open-apis/auth/v3/tenant_access_token/internal`` ``{app_id, app_secret}`` ->
   ``{code: 0, tenant_access_token, expire}`` (seconds); cached until shortly before it expires.
-- ``POST /open-apis/im/v1/messages?receive_id_type=chat_id`` ``{receive_id, msg_type, content}``
-  and ``POST /open-apis/im/v1/messages/:message_id/reply`` ``{msg_type, content}`` (a reply in
-  the thread of a message); ``content`` is a JSON *string*; -> ``{code: 0, data: {message_id}}``.
+- ``POST /open-apis/im/v1/messages?receive_id_type=chat_id``
+  ``{receive_id, msg_type, content, uuid}`` and ``POST /open-apis/im/v1/messages/:message_id/reply``
+  ``{msg_type, content, uuid}`` (a reply in the thread of a message); ``content`` is a JSON
+  *string*; -> ``{code: 0, data: {message_id}}``. ``uuid`` (at most 50 characters): within an
+  hour, requests with the same uuid send at most one message; each send makes its own.
 - ``PATCH /open-apis/im/v1/messages/:message_id`` ``{content}``: replaces a card sent with
   ``config.update_multi = true`` (a shared card), at most 5 edits a second per message.
 - ``POST /open-apis/im/v1/images`` multipart ``image_type=message`` + ``image`` (at most
@@ -32,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -158,31 +161,37 @@ class FeishuApi:
 
     # --- messages ------------------------------------------------------------------------------
     async def send_message(self, chat_id: str, msg_type: str, content: Mapping[str, Any]) -> str:
-        """Post a message into a chat; its message id."""
+        """Post a message into a chat; its message id. Sent at most once, however often the
+        request is repeated (:func:`_once_only`)."""
         await self._pacer.wait(chat_id)
         data = await self.call(
             "POST",
             "/open-apis/im/v1/messages",
             operation=f"the {msg_type} message",
             params={"receive_id_type": "chat_id"},
-            json_body={
-                "receive_id": chat_id,
-                "msg_type": msg_type,
-                "content": json.dumps(content, ensure_ascii=False),
-            },
+            json_body=_once_only(
+                {
+                    "receive_id": chat_id,
+                    "msg_type": msg_type,
+                    "content": json.dumps(content, ensure_ascii=False),
+                }
+            ),
         )
         return _field(data, "message_id")
 
     async def reply_message(
         self, message_id: str, msg_type: str, content: Mapping[str, Any], *, chat_id: str
     ) -> str:
-        """Answer ``message_id`` in its thread (in ``chat_id``, for the pacing); the id."""
+        """Answer ``message_id`` in its thread (in ``chat_id``, for the pacing); the id. Sent at
+        most once, however often the request is repeated (:func:`_once_only`)."""
         await self._pacer.wait(chat_id)
         data = await self.call(
             "POST",
             f"/open-apis/im/v1/messages/{message_id}/reply",
             operation=f"the {msg_type} reply",
-            json_body={"msg_type": msg_type, "content": json.dumps(content, ensure_ascii=False)},
+            json_body=_once_only(
+                {"msg_type": msg_type, "content": json.dumps(content, ensure_ascii=False)}
+            ),
         )
         return _field(data, "message_id")
 
@@ -396,6 +405,12 @@ async def _read_capped(resp: httpx.Response, max_bytes: int) -> bytes:
             raise ChannelError(f"the picture is larger than {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _once_only(body: dict[str, Any]) -> dict[str, Any]:
+    """A message's body with a ``uuid`` of its own: Feishu sends at most one message per uuid
+    within an hour, so the same body repeated (after a lost answer) is not a second message."""
+    return {**body, "uuid": uuid.uuid4().hex}
 
 
 def _code(body: Mapping[str, object]) -> int | None:
