@@ -23,6 +23,13 @@ The shapes are Feishu's, as documented:
   also takes at most 5 messages a second to one person or group: :class:`FeishuApi` paces its
   sends per chat so that a busy chat is not refused in the first place.
 
+A call whose connection fails (refused, reset, closed without an answer, timed out) is tried
+again, :data:`TRANSPORT_ATTEMPTS` times in all, a short wait between; then it fails as
+``ChannelError("Feishu unreachable: <the httpx error's name>")``. Every call is safe to
+repeat, even when Feishu did it and only the answer was lost: a GET and a card PATCH (it
+replaces the content) do the same again, an upload repeated only makes another key, a token
+request another token, and a send or reply carries its ``uuid``, the same on every repeat.
+
 The app secret and every tenant token are registered with the log redactor and never appear in
 an error. The HTTP client is httpx (the house's), not the SDK's: lark-oapi fetches its tenant
 token with blocking ``requests`` even from its async calls, opens a new connection per call
@@ -96,6 +103,20 @@ MESSAGES_PER_SECOND = 5
 PACING_WINDOW_S = 1.0
 #: Feishu says (or is assumed to say) how long to wait: the policy bounds attempts and wait.
 _RATE_LIMIT_RETRY = net.RetryPolicy(attempts=ATTEMPTS, retry_after_cap_s=RATE_LIMIT_WAIT_CAP_S)
+#: A call whose connection fails is tried at most this many times, a short wait between
+#: (about 0.25 s, then 0.5 s): under a burst a few connections drop, and each lost call is a
+#: card stuck at its progress or a picture that never shows.
+TRANSPORT_ATTEMPTS = 3
+TRANSPORT_BACKOFF_BASE_S = 0.25
+TRANSPORT_BACKOFF_CAP_S = 0.5
+_TRANSPORT_RETRY = net.RetryPolicy(
+    attempts=TRANSPORT_ATTEMPTS,
+    backoff_base_s=TRANSPORT_BACKOFF_BASE_S,
+    backoff_cap_s=TRANSPORT_BACKOFF_CAP_S,
+)
+#: The connection failed (refused, reset, closed without an answer, timed out): worth another
+#: try. Any other httpx error (a malformed request, say) would fail the same way again.
+_TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
 
 
 class FeishuError(ChannelError):
@@ -262,6 +283,7 @@ class FeishuApi:
                 "POST",
                 f"{self.base_url}/open-apis/auth/v3/tenant_access_token/internal",
                 _accepted_json,
+                operation="the tenant token",
                 json={"app_id": self._app_id, "app_secret": self._app_secret},
             )
             body = accepted if accepted is not None else json_object(resp)
@@ -339,6 +361,7 @@ class FeishuApi:
                 method,
                 f"{self.base_url}{path}",
                 accept,
+                operation=operation,
                 headers={"Authorization": f"Bearer {token}"},
                 **request,
             )
@@ -355,18 +378,40 @@ class FeishuApi:
             raise FeishuError(operation, code, str(body.get("msg", resp.reason_phrase)))
 
     async def _transmit(
+        self, method: str, url: str, accept: _Accept[_T], *, operation: str, **request: Any
+    ) -> tuple[httpx.Response, _T | None]:
+        """One HTTP exchange: the answer (its body read) and what ``accept`` made of it. A
+        failed connection is tried again, up to :data:`TRANSPORT_ATTEMPTS` times: every call
+        is safe to repeat (the module docstring says why); then :class:`ChannelError`."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._transmit_once(method, url, accept, **request)
+            except _TRANSIENT as exc:
+                wait = _TRANSPORT_RETRY.delay(attempt)
+                if wait is None:
+                    raise _unreachable(exc) from None
+                log.info(
+                    "Feishu %s: %s on attempt %d; again in %.2fs",
+                    operation,
+                    type(exc).__name__,
+                    attempt,
+                    wait,
+                )
+                await self.clock.sleep(wait)
+            except httpx.HTTPError as exc:
+                raise _unreachable(exc) from None
+
+    async def _transmit_once(
         self, method: str, url: str, accept: _Accept[_T], **request: Any
     ) -> tuple[httpx.Response, _T | None]:
-        """One HTTP exchange: the answer (its body read) and what ``accept`` made of it.
-        Streamed, so that ``accept`` can cap a download as it arrives."""
-        try:
-            async with self.http.stream(method, url, **request) as resp:
-                result = await accept(resp)
-                if result is None:
-                    await resp.aread()
-                return resp, result
-        except httpx.HTTPError as exc:
-            raise ChannelError(f"Feishu unreachable: {type(exc).__name__}") from None
+        """Streamed, so that ``accept`` can cap a download as it arrives."""
+        async with self.http.stream(method, url, **request) as resp:
+            result = await accept(resp)
+            if result is None:
+                await resp.aread()
+            return resp, result
 
     async def _waited_for_limit(
         self, resp: httpx.Response, code: int | None, attempt: int, operation: str
@@ -405,6 +450,11 @@ async def _read_capped(resp: httpx.Response, max_bytes: int) -> bytes:
             raise ChannelError(f"the picture is larger than {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _unreachable(exc: httpx.HTTPError) -> ChannelError:
+    # The exception's name only: its text could carry an address or a header.
+    return ChannelError(f"Feishu unreachable: {type(exc).__name__}")
 
 
 def _once_only(body: dict[str, Any]) -> dict[str, Any]:
