@@ -4,9 +4,11 @@ The shapes are Feishu's, as documented:
 
 - ``POST /open-apis/auth/v3/tenant_access_token/internal`` ``{app_id, app_secret}`` ->
   ``{code: 0, tenant_access_token, expire}`` (seconds); cached until shortly before it expires.
-- ``POST /open-apis/im/v1/messages?receive_id_type=chat_id`` ``{receive_id, msg_type, content}``
-  and ``POST /open-apis/im/v1/messages/:message_id/reply`` ``{msg_type, content}`` (a reply in
-  the thread of a message); ``content`` is a JSON *string*; -> ``{code: 0, data: {message_id}}``.
+- ``POST /open-apis/im/v1/messages?receive_id_type=chat_id``
+  ``{receive_id, msg_type, content, uuid}`` and ``POST /open-apis/im/v1/messages/:message_id/reply``
+  ``{msg_type, content, uuid}`` (a reply in the thread of a message); ``content`` is a JSON
+  *string*; -> ``{code: 0, data: {message_id}}``. ``uuid`` (at most 50 characters): within an
+  hour, requests with the same uuid send at most one message; each send makes its own.
 - ``PATCH /open-apis/im/v1/messages/:message_id`` ``{content}``: replaces a card sent with
   ``config.update_multi = true`` (a shared card), at most 5 edits a second per message.
 - ``POST /open-apis/im/v1/images`` multipart ``image_type=message`` + ``image`` (at most
@@ -21,6 +23,13 @@ The shapes are Feishu's, as documented:
   also takes at most 5 messages a second to one person or group: :class:`FeishuApi` paces its
   sends per chat so that a busy chat is not refused in the first place.
 
+A call whose connection fails (refused, reset, closed without an answer, timed out) is tried
+again, :data:`TRANSPORT_ATTEMPTS` times in all, a short wait between; then it fails as
+``ChannelError("Feishu unreachable: <the httpx error's name>")``. Every call is safe to
+repeat, even when Feishu did it and only the answer was lost: a GET and a card PATCH (it
+replaces the content) do the same again, an upload repeated only makes another key, a token
+request another token, and a send or reply carries its ``uuid``, the same on every repeat.
+
 The app secret and every tenant token are registered with the log redactor and never appear in
 an error. The HTTP client is httpx (the house's), not the SDK's: lark-oapi fetches its tenant
 token with blocking ``requests`` even from its async calls, opens a new connection per call
@@ -32,9 +41,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from collections import deque
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 
@@ -50,6 +60,10 @@ from skill.clock import Clock, RealClock
 from skill.logs import register_secret
 
 log = logging.getLogger("skill.channels.feishu")
+
+_T = TypeVar("_T")
+#: What a call makes of Feishu's answer: its result, or ``None`` when the answer is an error.
+_Accept = Callable[[httpx.Response], Awaitable["_T | None"]]
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -89,6 +103,20 @@ MESSAGES_PER_SECOND = 5
 PACING_WINDOW_S = 1.0
 #: Feishu says (or is assumed to say) how long to wait: the policy bounds attempts and wait.
 _RATE_LIMIT_RETRY = net.RetryPolicy(attempts=ATTEMPTS, retry_after_cap_s=RATE_LIMIT_WAIT_CAP_S)
+#: A call whose connection fails is tried at most this many times, a short wait between
+#: (about 0.25 s, then 0.5 s): under a burst a few connections drop, and each lost call is a
+#: card stuck at its progress or a picture that never shows.
+TRANSPORT_ATTEMPTS = 3
+TRANSPORT_BACKOFF_BASE_S = 0.25
+TRANSPORT_BACKOFF_CAP_S = 0.5
+_TRANSPORT_RETRY = net.RetryPolicy(
+    attempts=TRANSPORT_ATTEMPTS,
+    backoff_base_s=TRANSPORT_BACKOFF_BASE_S,
+    backoff_cap_s=TRANSPORT_BACKOFF_CAP_S,
+)
+#: The connection failed (refused, reset, closed without an answer, timed out): worth another
+#: try. Any other httpx error (a malformed request, say) would fail the same way again.
+_TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
 
 
 class FeishuError(ChannelError):
@@ -154,31 +182,37 @@ class FeishuApi:
 
     # --- messages ------------------------------------------------------------------------------
     async def send_message(self, chat_id: str, msg_type: str, content: Mapping[str, Any]) -> str:
-        """Post a message into a chat; its message id."""
+        """Post a message into a chat; its message id. Sent at most once, however often the
+        request is repeated (:func:`_once_only`)."""
         await self._pacer.wait(chat_id)
         data = await self.call(
             "POST",
             "/open-apis/im/v1/messages",
             operation=f"the {msg_type} message",
             params={"receive_id_type": "chat_id"},
-            json_body={
-                "receive_id": chat_id,
-                "msg_type": msg_type,
-                "content": json.dumps(content, ensure_ascii=False),
-            },
+            json_body=_once_only(
+                {
+                    "receive_id": chat_id,
+                    "msg_type": msg_type,
+                    "content": json.dumps(content, ensure_ascii=False),
+                }
+            ),
         )
         return _field(data, "message_id")
 
     async def reply_message(
         self, message_id: str, msg_type: str, content: Mapping[str, Any], *, chat_id: str
     ) -> str:
-        """Answer ``message_id`` in its thread (in ``chat_id``, for the pacing); the id."""
+        """Answer ``message_id`` in its thread (in ``chat_id``, for the pacing); the id. Sent at
+        most once, however often the request is repeated (:func:`_once_only`)."""
         await self._pacer.wait(chat_id)
         data = await self.call(
             "POST",
             f"/open-apis/im/v1/messages/{message_id}/reply",
             operation=f"the {msg_type} reply",
-            json_body={"msg_type": msg_type, "content": json.dumps(content, ensure_ascii=False)},
+            json_body=_once_only(
+                {"msg_type": msg_type, "content": json.dumps(content, ensure_ascii=False)}
+            ),
         )
         return _field(data, "message_id")
 
@@ -224,33 +258,20 @@ class FeishuApi:
     async def download_resource(self, message_id: str, file_key: str, *, max_bytes: int) -> bytes:
         """The bytes of a picture in a message the bot received; :class:`ChannelError` when it
         is refused, unreachable or larger than ``max_bytes``."""
-        path = f"/open-apis/im/v1/messages/{message_id}/resources/{file_key}"
-        renewed = renew = False
-        for attempt in range(1, ATTEMPTS + 1):
-            token = await self.tenant_token(renew=renew)
-            renew = False
-            try:
-                async with self.http.stream(
-                    "GET",
-                    f"{self.base_url}{path}",
-                    params={"type": "image"},
-                    headers={"Authorization": f"Bearer {token}"},
-                ) as resp:
-                    kind = resp.headers.get("content-type", "")
-                    if resp.status_code == httpx.codes.OK and "json" not in kind:
-                        return await _read_capped(resp, max_bytes)
-                    await resp.aread()
-            except httpx.HTTPError as exc:
-                raise ChannelError(f"Feishu unreachable: {type(exc).__name__}") from None
-            body = json_object(resp)
-            code = _code(body)
-            if code in TOKEN_INVALID_CODES and not renewed:
-                renewed = renew = True
-                continue
-            if await self._waited_for_limit(resp, code, attempt, "the picture download"):
-                continue
-            raise FeishuError("the picture download", code, str(body.get("msg", "")))
-        raise RateLimited("Feishu rate limit on the picture download", None)
+
+        async def picture(resp: httpx.Response) -> bytes | None:
+            kind = resp.headers.get("content-type", "")
+            if resp.status_code == httpx.codes.OK and "json" not in kind:
+                return await _read_capped(resp, max_bytes)
+            return None  # Feishu's JSON error
+
+        return await self._exchange(
+            "GET",
+            f"/open-apis/im/v1/messages/{message_id}/resources/{file_key}",
+            "the picture download",
+            picture,
+            params={"type": "image"},
+        )
 
     # --- tokens and calls ----------------------------------------------------------------------
     async def tenant_token(self, *, renew: bool = False) -> str:
@@ -258,16 +279,16 @@ class FeishuApi:
         async with self._token_lock:
             if self._token and not renew and self.clock.now() < self._token_expires_at:
                 return self._token
-            try:
-                resp = await self.http.post(
-                    f"{self.base_url}/open-apis/auth/v3/tenant_access_token/internal",
-                    json={"app_id": self._app_id, "app_secret": self._app_secret},
-                )
-            except httpx.HTTPError as exc:
-                raise ChannelError(f"Feishu unreachable: {type(exc).__name__}") from None
-            body = json_object(resp)
+            resp, accepted = await self._transmit(
+                "POST",
+                f"{self.base_url}/open-apis/auth/v3/tenant_access_token/internal",
+                _accepted_json,
+                operation="the tenant token",
+                json={"app_id": self._app_id, "app_secret": self._app_secret},
+            )
+            body = accepted if accepted is not None else json_object(resp)
             token = body.get("tenant_access_token")
-            if body.get("code") != 0 or not isinstance(token, str) or not token:
+            if accepted is None or not isinstance(token, str) or not token:
                 raise FeishuError("the app credentials", _code(body), str(body.get("msg", "")))
             register_secret(token)
             expire = body.get("expire")
@@ -313,27 +334,41 @@ class FeishuApi:
     ) -> dict[str, object]:
         """One Feishu call: its whole ``code: 0`` answer, honouring rate limits and renewing a
         refused token once; :class:`ChannelError` otherwise."""
+        return await self._exchange(
+            method,
+            path,
+            operation,
+            _accepted_json,
+            params=params,
+            json=json_body,
+            data=data,
+            files=files,
+        )
+
+    async def _exchange(
+        self, method: str, path: str, operation: str, accept: _Accept[_T], **request: Any
+    ) -> _T:
+        """One Feishu call, whatever its answer's form: ``accept`` makes the result of a good
+        answer and says ``None`` to any other, which is then read as Feishu's JSON error. A
+        refused token is renewed once, a rate limit waited out as Feishu asks; otherwise
+        :class:`FeishuError` (or :class:`RateLimited`, :class:`ChannelError`)."""
         renewed = False
         attempt = 0
         while True:
             attempt += 1
             token = await self.tenant_token()
-            try:
-                resp = await self.http.request(
-                    method,
-                    f"{self.base_url}{path}",
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    files=files,
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            except httpx.HTTPError as exc:
-                raise ChannelError(f"Feishu unreachable: {type(exc).__name__}") from None
+            resp, result = await self._transmit(
+                method,
+                f"{self.base_url}{path}",
+                accept,
+                operation=operation,
+                headers={"Authorization": f"Bearer {token}"},
+                **request,
+            )
+            if result is not None:
+                return result
             body = json_object(resp)
             code = _code(body)
-            if code == 0 and resp.is_success:
-                return body
             if code in TOKEN_INVALID_CODES and not renewed:
                 renewed = True
                 await self.tenant_token(renew=True)
@@ -341,6 +376,42 @@ class FeishuApi:
             if await self._waited_for_limit(resp, code, attempt, operation):
                 continue
             raise FeishuError(operation, code, str(body.get("msg", resp.reason_phrase)))
+
+    async def _transmit(
+        self, method: str, url: str, accept: _Accept[_T], *, operation: str, **request: Any
+    ) -> tuple[httpx.Response, _T | None]:
+        """One HTTP exchange: the answer (its body read) and what ``accept`` made of it. A
+        failed connection is tried again, up to :data:`TRANSPORT_ATTEMPTS` times: every call
+        is safe to repeat (the module docstring says why); then :class:`ChannelError`."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._transmit_once(method, url, accept, **request)
+            except _TRANSIENT as exc:
+                wait = _TRANSPORT_RETRY.delay(attempt)
+                if wait is None:
+                    raise _unreachable(exc) from None
+                log.info(
+                    "Feishu %s: %s on attempt %d; again in %.2fs",
+                    operation,
+                    type(exc).__name__,
+                    attempt,
+                    wait,
+                )
+                await self.clock.sleep(wait)
+            except httpx.HTTPError as exc:
+                raise _unreachable(exc) from None
+
+    async def _transmit_once(
+        self, method: str, url: str, accept: _Accept[_T], **request: Any
+    ) -> tuple[httpx.Response, _T | None]:
+        """Streamed, so that ``accept`` can cap a download as it arrives."""
+        async with self.http.stream(method, url, **request) as resp:
+            result = await accept(resp)
+            if result is None:
+                await resp.aread()
+            return resp, result
 
     async def _waited_for_limit(
         self, resp: httpx.Response, code: int | None, attempt: int, operation: str
@@ -363,6 +434,13 @@ class FeishuApi:
             await self.http.aclose()
 
 
+async def _accepted_json(resp: httpx.Response) -> dict[str, object] | None:
+    """A ``code: 0`` answer's JSON object; ``None`` for any other."""
+    await resp.aread()
+    body = json_object(resp)
+    return body if _code(body) == 0 and resp.is_success else None
+
+
 async def _read_capped(resp: httpx.Response, max_bytes: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -372,6 +450,17 @@ async def _read_capped(resp: httpx.Response, max_bytes: int) -> bytes:
             raise ChannelError(f"the picture is larger than {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _unreachable(exc: httpx.HTTPError) -> ChannelError:
+    # The exception's name only: its text could carry an address or a header.
+    return ChannelError(f"Feishu unreachable: {type(exc).__name__}")
+
+
+def _once_only(body: dict[str, Any]) -> dict[str, Any]:
+    """A message's body with a ``uuid`` of its own: Feishu sends at most one message per uuid
+    within an hour, so the same body repeated (after a lost answer) is not a second message."""
+    return {**body, "uuid": uuid.uuid4().hex}
 
 
 def _code(body: Mapping[str, object]) -> int | None:

@@ -2,7 +2,8 @@
 
 Built from the platforms' documented request and response shapes. They check what they
 receive (auth, JSON shapes, the card's ``update_multi``, multipart parts), record it, answer
-like the real services, and can be told to answer rate-limit errors or failures.
+like the real services, and can be told to answer rate-limit errors or failures
+(:meth:`FakeServer.script`) or to lose the connection (:meth:`FakeServer.drop`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import email.parser
 import email.policy
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -42,7 +46,10 @@ class Call:
     at: float
     json: Any = None
     parts: dict[str, tuple[str | None, str | None, bytes]] = field(default_factory=dict)
+    #: The status the fake answered; 0 when it dropped the request unhandled.
     status: int = 0
+    #: The connection was lost instead of answering (see :class:`Drop`).
+    dropped: bool = False
 
 
 @dataclass
@@ -54,6 +61,23 @@ class Scripted:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Drop:
+    """The next ``times`` matching requests lose their connection instead of an answer.
+
+    ``processed=False``: closed before the fake handles the request (nothing happened);
+    ``processed=True``: handled (a message made, a card edited), then the answer is lost.
+    ``reset=True`` ends the connection with a TCP reset (the client reads ``ECONNRESET``)
+    rather than an orderly close (the client sees the server disconnect without answering).
+    """
+
+    method: str
+    path_contains: str
+    times: int = 1
+    processed: bool = False
+    reset: bool = False
 
 
 def parse_multipart(
@@ -81,6 +105,7 @@ class FakeServer:
         self.calls: list[Call] = []
         self.problems: list[str] = []
         self.scripted: deque[Scripted] = deque()
+        self.drops: list[Drop] = []
         self.media_bytes = PNG
         self.lock = threading.Lock()
         fake = self
@@ -92,10 +117,23 @@ class FakeServer:
                 pass
 
             def _serve(self) -> None:
+                call = self._read()
+                drop = fake._drop_for(call)
+                if drop is not None and not drop.processed:
+                    fake.record(call)
+                    self._lose(call, drop)
+                    return
+                status, payload, headers = fake.answer(call)
+                if drop is not None:
+                    self._lose(call, drop)
+                    return
+                self._write(status, payload, headers)
+
+            def _read(self) -> Call:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                call = Call(
+                return Call(
                     method=self.command,
                     path=parts.path,
                     query=parse_qs(parts.query),
@@ -103,15 +141,17 @@ class FakeServer:
                     body=body,
                     at=time.monotonic(),
                 )
-                try:
-                    status, payload, headers = fake.dispatch(call)
-                except AssertionError as exc:  # a malformed request: answer 400 and remember
-                    with fake.lock:
-                        fake.problems.append(f"{call.method} {call.path}: {exc}")
-                    status, payload, headers = 400, {"code": 9499, "msg": str(exc)}, {}
-                call.status = status
-                with fake.lock:
-                    fake.calls.append(call)
+
+            def _lose(self, call: Call, drop: Drop) -> None:
+                """End the connection without a word."""
+                call.dropped = True
+                self.close_connection = True
+                if drop.reset:  # linger 0, closed at once: a reset, before any orderly FIN
+                    linger = struct.pack("ii", 1, 0)
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    self.connection.close()
+
+            def _write(self, status: int, payload: Any, headers: dict[str, str]) -> None:
                 if isinstance(payload, bytes):
                     data = payload
                 else:
@@ -149,6 +189,45 @@ class FakeServer:
         with self.lock:
             self.scripted.extend(answers)
 
+    def drop(
+        self,
+        method: str,
+        path_contains: str,
+        *,
+        times: int = 1,
+        processed: bool = False,
+        reset: bool = False,
+    ) -> None:
+        """Lose the connection of the next ``times`` matching requests (see :class:`Drop`)."""
+        with self.lock:
+            self.drops.append(Drop(method, path_contains, times, processed, reset))
+
+    def _drop_for(self, call: Call) -> Drop | None:
+        with self.lock:
+            for drop in self.drops:
+                if drop.method == call.method and drop.path_contains in call.path:
+                    drop.times -= 1
+                    if drop.times <= 0:
+                        self.drops.remove(drop)
+                    return drop
+        return None
+
+    def answer(self, call: Call) -> tuple[int, Any, dict[str, str]]:
+        """Handle one request and record it; a malformed one is answered 400 and remembered."""
+        try:
+            status, payload, headers = self.dispatch(call)
+        except AssertionError as exc:
+            with self.lock:
+                self.problems.append(f"{call.method} {call.path}: {exc}")
+            status, payload, headers = 400, {"code": 9499, "msg": str(exc)}, {}
+        call.status = status
+        self.record(call)
+        return status, payload, headers
+
+    def record(self, call: Call) -> None:
+        with self.lock:
+            self.calls.append(call)
+
     def _scripted_for(self, call: Call) -> Scripted | None:
         with self.lock:
             for answer in list(self.scripted):
@@ -174,13 +253,24 @@ class FakeServer:
             return [c for c in self.calls if c.method == method and contains in c.path]
 
 
+#: What the fakes answer a request with: status, body (JSON, bytes or None), headers.
+Answer = tuple[int, Any, dict[str, str]]
+
+
 class FakeFeishu(FakeServer):
-    """The Feishu open platform: tenant token, messages, card PATCH, image upload."""
+    """The Feishu open platform: tenant token, messages, card PATCH, image upload.
+
+    A message sent with a ``uuid`` already seen within :data:`UUID_WINDOW_S` is not sent again:
+    the answer is the first one's, same ``message_id`` (Feishu: "within one hour, requests
+    with the same uuid send at most one message").
+    """
 
     APP_ID = "cli_fake_app"
     APP_SECRET = "fake-app-secret-0123456789"
     #: Feishu: one message may be edited at most 5 times a second.
     EDITS_PER_SECOND = 5
+    UUID_WINDOW_S = 3600.0
+    UUID_MAX_CHARS = 50
 
     def __init__(self, *, token_lifetime_s: int = 7200) -> None:
         super().__init__()
@@ -189,6 +279,9 @@ class FakeFeishu(FakeServer):
         self.messages: dict[str, dict[str, Any]] = {}
         self.images: dict[str, bytes] = {}
         self._ids = itertools.count(1)
+        self._sent_by_uuid: dict[str, tuple[float, Answer]] = {}
+        # Held for a whole send, so that two requests with one uuid cannot both make a message.
+        self._uuid_lock = threading.Lock()
 
     def revoke_tokens(self) -> None:
         with self.lock:
@@ -203,12 +296,29 @@ class FakeFeishu(FakeServer):
         if not token.startswith("Bearer ") or not valid:
             return 400, {"code": 99991663, "msg": "Invalid access token for authorization."}, {}
         if call.method == "POST" and call.path == "/open-apis/im/v1/messages":
-            return self._create(call)
+            return self.once_per_uuid(call, self._create)
         if call.method == "PATCH" and call.path.startswith("/open-apis/im/v1/messages/"):
             return self._patch(call, call.path.rsplit("/", 1)[1])
         if call.method == "POST" and call.path == "/open-apis/im/v1/images":
             return self._upload(call)
         return 404, {"code": 404, "msg": "not found"}, {}
+
+    def once_per_uuid(self, call: Call, send: Callable[[Call], Answer]) -> Answer:
+        """``send`` the message unless its ``uuid`` was seen lately: then the first answer."""
+        key = json.loads(call.body).get("uuid")
+        if key is None:
+            return send(call)
+        assert isinstance(key, str), "uuid is a string"
+        assert 0 < len(key) <= self.UUID_MAX_CHARS, "uuid is 1 to 50 characters"
+        with self._uuid_lock:
+            seen = self._sent_by_uuid.get(key)
+            if seen is not None and time.monotonic() - seen[0] < self.UUID_WINDOW_S:
+                call.json = json.loads(call.body)
+                return seen[1]
+            answer = send(call)
+            if answer[0] == 200:
+                self._sent_by_uuid[key] = (time.monotonic(), answer)
+            return answer
 
     def _token(self, call: Call) -> tuple[int, Any, dict[str, str]]:
         assert call.method == "POST"
@@ -243,7 +353,7 @@ class FakeFeishu(FakeServer):
         assert call.query.get("receive_id_type") == ["chat_id"]
         body = json.loads(call.body)
         call.json = body
-        assert set(body) == {"receive_id", "msg_type", "content"}
+        assert set(body) - {"uuid"} == {"receive_id", "msg_type", "content"}
         assert isinstance(body["content"], str), "content is a JSON string"
         if body["msg_type"] == "interactive":
             self._check_card(body["content"])

@@ -146,6 +146,19 @@ async def test_rate_limit_is_waited_out_and_the_card_still_created(feishu: FakeF
     assert len(feishu.cards()) == 1
 
 
+async def test_each_message_has_its_own_uuid_kept_when_it_is_sent_again(
+    feishu: FakeFeishu,
+) -> None:
+    feishu.script(rate_limited_feishu("/im/v1/messages", "POST", reset_s=0))
+    await deliver(channel(feishu, clock=FakeClock()), [ACK, success(f"{feishu.url}/media/c.png")])
+    refused, card, picture = feishu.of("POST", "/im/v1/messages")
+    assert [refused.status, card.status, picture.status] == [429, 200, 200]
+    uuids = [json.loads(c.body)["uuid"] for c in (refused, card, picture)]
+    # The card's second try is the same message to Feishu; the picture is another one.
+    assert uuids[0] == uuids[1] != uuids[2]
+    assert all(0 < len(u) <= 50 for u in uuids)
+
+
 @pytest.mark.parametrize(
     ("reset", "wait"),
     [

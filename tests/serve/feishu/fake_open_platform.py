@@ -3,8 +3,9 @@ token, send, card PATCH, image upload, rate limits) extended with what a bot als
 the events side, all from the documented shapes:
 
 - ``GET /open-apis/bot/v3/info`` -> ``{code, msg, bot: {open_id, app_name, activate_status}}``;
-- ``POST /open-apis/im/v1/messages/:id/reply`` ``{msg_type, content}`` (a reply in the thread of
-  a person's message, which must be one the platform delivered);
+- ``POST /open-apis/im/v1/messages/:id/reply`` ``{msg_type, content, uuid?}`` (a reply in the
+  thread of a person's message, which must be one the platform delivered; a ``uuid`` seen
+  within the hour answers the first reply again, as a send does);
 - ``POST /open-apis/im/v1/files`` multipart ``file_type``, ``file_name``, ``file`` (30 MB);
 - ``GET /open-apis/im/v1/messages/:id/resources/:key?type=image``: a picture a person sent;
 - cards with ``img`` (an uploaded ``image_key``) and ``action`` (buttons with a ``value``);
@@ -116,7 +117,8 @@ class FakeOpenPlatform(FakeFeishu):
         if call.method == "GET" and path == "/open-apis/bot/v3/info":
             return self._bot_info()
         if call.method == "POST" and path.endswith("/reply"):
-            return self._reply(call, path.split("/")[-2])
+            parent = path.split("/")[-2]
+            return self.once_per_uuid(call, lambda c: self._reply(c, parent))
         if call.method == "POST" and path == "/open-apis/im/v1/files":
             return self._upload_file(call)
         if call.method == "GET" and "/resources/" in path:
