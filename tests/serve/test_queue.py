@@ -132,3 +132,27 @@ def test_the_settings_come_from_the_environment_and_bad_ones_are_named() -> None
         ServeConfig.from_env({"IMA_SERVE_CONCURRENCY": "lots"})
     with pytest.raises(ConfigError, match="IMA_BUDGET_USER_CREDITS"):
         ServeConfig.from_env({"IMA_BUDGET_USER_CREDITS": "0"})
+
+
+async def test_a_long_line_is_told_its_place_as_it_halves_then_at_every_last_step() -> None:
+    """200 in line: telling every place at every start was 23 card edits a conversation."""
+    queue = WorkQueue(1)
+    log: list[str] = []
+    places: dict[int, list[int]] = {}
+    gates = [Gate(str(n), log) for n in range(201)]
+    for n, gate in enumerate(gates):
+
+        async def on_place(place: int, n: int = n) -> None:
+            places.setdefault(n, []).append(place)
+
+        queue.submit(n, gate, on_place=on_place)
+    await settle()
+    for gate in gates:
+        gate.go.set()
+        await settle()
+    assert await queue.join(timeout_s=5)
+    assert places[100] == [100, 50, 25, 12, 6, 3, 2, 1]
+    assert places[200] == [200, 100, 50, 25, 12, 6, 3, 2, 1]
+    assert places[2] == [2, 1]
+    assert all(told == sorted(told, reverse=True) and told[-1] == 1 for told in places.values())
+    assert sum(len(told) for told in places.values()) < 200 * 10
