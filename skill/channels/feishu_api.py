@@ -96,6 +96,14 @@ RATE_LIMIT_WAIT_CAP_S = 10.0
 RATE_LIMIT_DEFAULT_WAIT_S = 1.0
 #: "Too many requests": the app/tenant limit, and the per-message edit limit.
 RATE_LIMIT_CODES = frozenset({99991400, 230020})
+#: Feishu calls under way at once; the rest wait their turn here. httpx's pool queues the
+#: others itself, but looks over every queued request and connection each time one ends:
+#: under a burst of 64 events that look took three quarters of a replica's CPU
+#: (bench/bot.py, profiled), and the callbacks waited for it.
+MAX_IN_FLIGHT = 32
+#: Connections kept open to Feishu: those calls, and the pictures fetched through the same
+#: client (at most one per generation running), each kept alive rather than reopened.
+MAX_CONNECTIONS = 2 * MAX_IN_FLIGHT
 #: The tenant token was refused (expired or revoked): fetch a new one once and retry.
 TOKEN_INVALID_CODES = frozenset({99991661, 99991663, 99991668})
 #: Feishu takes at most this many messages a second to one person or group.
@@ -172,13 +180,17 @@ class FeishuApi:
         self._app_secret = app_secret
         self.base_url = check_platform_url(base_url, hosts=OFFICIAL_HOSTS, variable=ENV_BASE_URL)
         self._own_http = http is None
-        self.http = http or httpx.AsyncClient(timeout=catalog.HTTP_TIMEOUT_S)
+        self.http = http or httpx.AsyncClient(
+            timeout=catalog.HTTP_TIMEOUT_S,
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=None),
+        )
         # Platform limits are in real seconds, whatever speed the conversation runs at.
         self.clock: Clock = clock or RealClock()
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._token_lock = asyncio.Lock()
         self._pacer = _Pacer(self.clock)
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     # --- messages ------------------------------------------------------------------------------
     async def send_message(self, chat_id: str, msg_type: str, content: Mapping[str, Any]) -> str:
@@ -407,7 +419,7 @@ class FeishuApi:
         self, method: str, url: str, accept: _Accept[_T], **request: Any
     ) -> tuple[httpx.Response, _T | None]:
         """Streamed, so that ``accept`` can cap a download as it arrives."""
-        async with self.http.stream(method, url, **request) as resp:
+        async with self._in_flight, self.http.stream(method, url, **request) as resp:
             result = await accept(resp)
             if result is None:
                 await resp.aread()
