@@ -49,6 +49,9 @@ from tests.serve.feishu.fake_open_platform import (  # noqa: E402
 )
 
 KEY = "ima_bench_bot_key"
+#: Events a second Feishu sends (on average; the arrivals are random): 500 in 10 s.
+RATE = 50.0
+#: At most this many posts wait for their answer at once (with --rate 0: always this many).
 IN_FLIGHT = 64
 #: Each replica runs this many generations at once.
 CONCURRENCY = 32
@@ -199,12 +202,15 @@ async def burst(
         planned = Path(folder) / "plan.json"
         timed = Path(folder) / "answers.json"
         posts = []
+        at = 0.0
         for event, replica in plan:
             body, headers = signed(event)
             posts.append(
                 {"url": replicas[replica][1], "body": body.decode(), "headers": headers,
-                 "message_id": _id(event)}
+                 "message_id": _id(event), "at": at}
             )  # fmt: skip
+            # Feishu sends events as people write: arrivals at random, --rate a second.
+            at += rng.expovariate(args.rate) if args.rate > 0 else 0.0
         planned.write_text(json.dumps(posts))
         poster = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--poster", str(planned), str(timed), cwd=ROOT
@@ -264,7 +270,9 @@ async def burst(
     creates_met = "met" if stats["creates"] == distinct else "NOT MET"
     lines = [
         f"events: {len(plan)} ({distinct} distinct, {redeliveries} redelivered) from "
-        f"{args.chats} chats; simulator at {args.speed:g}x; {CONCURRENCY} at once a replica",
+        f"{args.chats} chats, "
+        + (f"{args.rate:g} a second" if args.rate > 0 else f"{IN_FLIGHT} in flight at all times")
+        + f"; simulator at {args.speed:g}x; {CONCURRENCY} at once a replica",
         f"answers: {statuses.count(200)} of {len(statuses)} 200; p50 "
         f"{statistics.median(answer_ms):.0f} ms, p99 {percentile(answer_ms, 99):.0f} ms, "
         f"max {max(answer_ms):.0f} ms (target < {TARGET_ANSWER_S:g} s); "
@@ -320,16 +328,19 @@ def _asked(events: list[dict], chat: str) -> int:
 
 
 async def post_all(posts: list[dict]) -> dict[str, object]:
-    """The poster's process: every post of the plan, :data:`IN_FLIGHT` at once, timed."""
+    """The poster's process: each post of the plan at its time (``at`` seconds from the
+    start), at most :data:`IN_FLIGHT` at once, timed."""
     posted: dict[str, float] = {}
     answers: list[float] = []
     statuses: list[int] = []
     resent: list[str] = []
     gate = asyncio.Semaphore(IN_FLIGHT)
     limits = httpx.Limits(max_connections=IN_FLIGHT)
+    start = time.monotonic()
     async with httpx.AsyncClient(timeout=10, limits=limits) as http:
 
         async def post(one: dict) -> None:
+            await asyncio.sleep(max(0.0, start + one["at"] - time.monotonic()))
             async with gate:
                 sent = time.monotonic()  # one clock for every process of the machine
                 posted.setdefault(one["message_id"], sent)
@@ -362,6 +373,12 @@ def main() -> int:
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--redelivered", type=float, default=0.1)
     parser.add_argument("--speed", type=float, default=20.0)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=RATE,
+        help="events a second, arriving at random (0: all at once, %(default)s by default)",
+    )
     parser.add_argument("--logs", help="a folder for the replicas' logs (stderr)")
     parser.add_argument("--progress", action="store_true", help="say how far it is on stderr")
     return asyncio.run(run(parser.parse_args()))
