@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -19,7 +20,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 #: In the order they run: the cheap ones first.
-BENCHMARKS: tuple[str, ...] = ("parse", "cold_start", "polling", "mcp", "load")
+BENCHMARKS: tuple[str, ...] = ("parse", "cold_start", "polling", "mcp", "load", "bot")
+#: What a benchmark needs from the system beyond the package (it is passed over without it).
+NEEDS: dict[str, str] = {"bot": "redis-server"}
 
 
 def machine() -> str:
@@ -41,6 +44,10 @@ def main(argv: list[str]) -> int:
     failed = 0
     for name in wanted:
         print(f"\n## {name}", flush=True)
+        needed = NEEDS.get(name)
+        if needed is not None and shutil.which(needed) is None:
+            print(f"(passed over: it needs {needed}, which is not installed)", flush=True)
+            continue
         started = time.perf_counter()
         code = subprocess.call([sys.executable, str(HERE / f"{name}.py")])
         print(f"({name} took {time.perf_counter() - started:.1f} s, exit {code})", flush=True)
