@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from skill._lazy import lazy_getattr
-from skill.render._ack import Ack, Lang
+from skill.render._ack import Ack, Lang, ResumeFound
 from skill.render.formatting import LANGS, LOCALES, lang_of
 from skill.render.memo import AckMemo
 
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
         NoticeKind,
         Progress,
         Queued,
-        ResumeFound,
         ResumeNothing,
         ServeCheck,
         Stage,
@@ -85,7 +84,6 @@ _MESSAGES = (
     "NoticeKind",
     "Progress",
     "Queued",
-    "ResumeFound",
     "ResumeNothing",
     "ServeCheck",
     "Stage",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NoReturn
 
-from skill.render._ack import Ack
+from skill.render._ack import Ack, ResumeFound
 
 if TYPE_CHECKING:
     from skill.reasons import Reason
@@ -155,17 +155,6 @@ class DemoBanner:
     speed: float
     #: The chat message the demo answers, shown as the person's own line.
     said: str = ""
-
-
-@dataclass(frozen=True)
-class ResumeFound:
-    """The first reply of resume: the picture from earlier is being fetched (or re-sent)."""
-
-    model_name: str
-    #: Already delivered once: it is sent again from the journal.
-    delivered: bool = False
-    #: The create's answer was lost: there is only the request to look at, no picture.
-    unconfirmed: bool = False
 
 
 @dataclass(frozen=True)
