@@ -128,3 +128,15 @@ async def test_an_event_is_new_only_the_first_time_within_its_ttl(tmp_path: Path
         os.utime(path, (old, old))
     assert await store.first_time("feishu:evt-1", 60)  # past its ttl: seen anew
     assert not await store.first_time("feishu:evt-1", 60)
+
+
+def test_a_chats_file_name_is_the_sha256_it_always_was() -> None:
+    """The memory and claim files of earlier versions are found: the name is hashlib's
+    SHA-256 of the ids, whichever implementation computes it now."""
+    import hashlib
+
+    from skill.store.chats import chat_key
+
+    for chat, user in (("oc_1", "ou_1"), ("群聊", "某人"), ("", ""), ("a\udcff", "b")):
+        raw = "\x00".join((chat, user)).encode("utf-8", "surrogatepass")
+        assert chat_key(chat, user) == hashlib.sha256(raw).hexdigest()[:40]
