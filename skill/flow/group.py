@@ -56,21 +56,13 @@ _FINISHED = _Finished()
 class GroupFollow(Follow):
     """A job of several pictures followed to its end (see the module docstring)."""
 
-    def __init__(
-        self,
-        job: Job,
-        services: Services,
-        options: Options | None = None,
-        *,
-        ack: Ack | None = None,
-        acknowledged: bool = False,
-        resume: bool = False,
-    ) -> None:
-        super().__init__(job, services, options, ack=ack, acknowledged=acknowledged, resume=resume)
-        self._made = 0
-        self._failed_reason: Reason | None = None
-        #: A picture ended without arriving but may still come (our deadline, the network).
-        self._may_arrive = False
+    # Its own state, beside Follow's (the constructor is Follow's: these start as below).
+    #: Pictures that arrived so far.
+    _made: int = 0
+    #: Why the first picture that failed did (the one the outcome gives).
+    _failed_reason: Reason | None = None
+    #: A picture ended without arriving but may still come (our deadline, the network).
+    _may_arrive: bool = False
 
     @property
     def count(self) -> int:
