@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -75,17 +75,24 @@ def _downloadable(url: str) -> bool:
     return True
 
 
-async def load_picture(reply: Reply, http: httpx.AsyncClient, *, max_bytes: int) -> Picture | None:
+async def load_picture(
+    reply: Reply,
+    http: httpx.AsyncClient,
+    *,
+    max_bytes: int,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Picture | None:
     """The success reply's picture: the local file (``path``) when there is one, else the bytes
-    at ``media`` (https, or loopback for the simulator). ``None`` when it is unavailable, too
-    large, or not a picture; the caption still carries the link then."""
+    at ``media`` (https, or loopback for the simulator), fetched again after a dropped
+    connection or a busy answer. ``None`` when it is unavailable, too large, or not a picture;
+    the caption still carries the link then. ``sleep`` waits between attempts."""
     data: bytes | None = None
     source = reply.path or reply.media or ""
     if reply.path:
         data = await asyncio.to_thread(_read_small_file, Path(reply.path), max_bytes)
     if data is None and reply.media and _downloadable(reply.media):
         source = reply.media
-        data = await _download(reply.media, http, max_bytes=max_bytes)
+        data = await _download(reply.media, http, max_bytes=max_bytes, sleep=sleep)
     if data is None:
         return None
     kind = net.sniff_image(data)
@@ -105,24 +112,68 @@ def _read_small_file(file: Path, max_bytes: int) -> bytes | None:
     return None
 
 
-async def _download(url: str, http: httpx.AsyncClient, *, max_bytes: int) -> bytes | None:
-    try:
-        async with http.stream("GET", url, follow_redirects=url.startswith("https:")) as resp:
-            if resp.status_code != httpx.codes.OK:
-                log.warning("picture download answered %s", resp.status_code)
-                return None
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    log.warning("picture larger than %d bytes: not attached", max_bytes)
+#: The picture's GET is safe to repeat. A dropped connection or a busy store (429, 5xx) gets
+#: this many attempts, a short wait between (about 0.25 s, then 0.5 s; a short Retry-After is
+#: honoured), before the caption goes out with the link alone.
+DOWNLOAD_ATTEMPTS = 3
+_DOWNLOAD_RETRY = net.RetryPolicy(
+    attempts=DOWNLOAD_ATTEMPTS, backoff_base_s=0.25, backoff_cap_s=0.5, retry_after_cap_s=2.0
+)
+_DOWNLOAD_AGAIN_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The connection failed before an answer, or could not be had in time: worth another try. A
+#: read that timed out has already waited the whole timeout and is not repeated.
+_DOWNLOAD_TRANSIENT = (
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+
+
+async def _download(
+    url: str,
+    http: httpx.AsyncClient,
+    *,
+    max_bytes: int,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> bytes | None:
+    attempt = 0
+    while True:
+        attempt += 1
+        retry_after: float | None = None
+        try:
+            async with http.stream("GET", url, follow_redirects=url.startswith("https:")) as resp:
+                if resp.status_code == httpx.codes.OK:
+                    return await _read_capped(resp, max_bytes)
+                failure = f"answered {resp.status_code}"
+                if resp.status_code not in _DOWNLOAD_AGAIN_STATUSES:
+                    log.warning("picture download %s", failure)
                     return None
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        log.warning("picture download failed: %s", type(exc).__name__)
-        return None
+                retry_after = net.retry_after_seconds(resp.headers.get("retry-after"))
+        except _DOWNLOAD_TRANSIENT as exc:
+            failure = f"failed: {type(exc).__name__}"
+        except httpx.HTTPError as exc:
+            log.warning("picture download failed: %s", type(exc).__name__)
+            return None
+        wait = _DOWNLOAD_RETRY.delay(attempt, retry_after)
+        if wait is None:
+            log.warning("picture download %s, %d attempts: sent without it", failure, attempt)
+            return None
+        log.info("picture download %s: again in %.2f s", failure, wait)
+        await sleep(wait)
+
+
+async def _read_capped(resp: httpx.Response, max_bytes: int) -> bytes | None:
+    """The whole body, or ``None`` once it grows past ``max_bytes``."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            log.warning("picture larger than %d bytes: not attached", max_bytes)
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def json_object(response: httpx.Response) -> dict[str, object]:

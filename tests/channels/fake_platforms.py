@@ -237,12 +237,12 @@ class FakeServer:
         return None
 
     def dispatch(self, call: Call) -> tuple[int, Any, dict[str, str]]:
-        if call.method == "GET" and call.path.startswith("/media/"):
-            # The generated picture, as the IMA CDN would serve it.
-            return 200, self.media_bytes, {"Content-Type": "image/png"}
         forced = self._scripted_for(call)
         if forced is not None:
             return forced.status, forced.body, forced.headers
+        if call.method == "GET" and call.path.startswith("/media/"):
+            # The generated picture, as the IMA CDN would serve it.
+            return 200, self.media_bytes, {"Content-Type": "image/png"}
         return self.handle(call)
 
     def handle(self, call: Call) -> tuple[int, Any, dict[str, str]]:
