@@ -101,6 +101,22 @@ def api_key(flag_value: str | None = None, env: Mapping[str, str] | None = None)
     return key or None
 
 
+#: Where POSIX looks for the language of messages, strongest first.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def operator_language(env: Mapping[str, str] | None = None) -> str:
+    """The language of what a server command tells the person running it (a bot's
+    configuration check, its refusals): ``"zh"`` when the machine's locale is Chinese
+    (``LC_ALL``, else ``LC_MESSAGES``, else ``LANG``, as POSIX reads them), else ``"en"``."""
+    env = os.environ if env is None else env
+    for variable in LOCALE_VARIABLES:
+        value = env.get(variable, "").strip()
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
 @dataclass(frozen=True)
 class Access:
     """The key and the endpoints, as the settings give them (checked, never printed)."""

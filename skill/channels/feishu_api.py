@@ -405,7 +405,7 @@ class FeishuApi:
                 if wait is None:
                     raise _unreachable(exc) from None
                 log.info(
-                    "Feishu %s: %s on attempt %d; again in %.2fs",
+                    "Feishu call for %s failed (%s, attempt %d); again in %.2fs",
                     operation,
                     type(exc).__name__,
                     attempt,

@@ -73,15 +73,16 @@ def main(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
     from skill.render import Hint, Renderer, Usage
     from skill.serve.config import ConfigError, ServeConfig
 
+    lang = settings.operator_language(env)
     key = settings.api_key(env=env)
     if key is None:
-        print(Renderer().render(Hint(Reason.UNAUTHORIZED, no_key=True), "en"), file=sys.stderr)
+        print(Renderer().render(Hint(Reason.UNAUTHORIZED, no_key=True), lang), file=sys.stderr)
         return EXIT_USAGE
     try:
         ends = settings.endpoints(env)
     except settings.EndpointRefused as exc:
         refused = Usage("endpoint_refused", name=exc.variable)
-        print(Renderer().render(refused, "en"), file=sys.stderr)
+        print(Renderer().render(refused, lang), file=sys.stderr)
         return EXIT_USAGE
     try:
         serve_config = ServeConfig.from_env(env)

@@ -51,6 +51,7 @@ def main(args: argparse.Namespace) -> int:
     """Check, or serve until a signal; see the module docstring."""
     env: Mapping[str, str] = os.environ
     renderer = Renderer()
+    lang = settings.operator_language(env)
     config = FeishuConfig.from_env(env)
     config.protect()
     if args.port is not None and not 0 <= args.port <= 65535:
@@ -58,11 +59,11 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.check:
         found, ready = asyncio.run(check(env, webhook=args.webhook))
-        _say([renderer.render(line, "en") for line in found])
+        _say([renderer.render(line, lang) for line in found])
         return EXIT_OK if ready else EXIT_USAGE
     problems = settings_problems(config, env, webhook=args.webhook)
     if problems:
-        _say([renderer.render(line, "en") for line in problems], stream=sys.stderr)
+        _say([renderer.render(line, lang) for line in problems], stream=sys.stderr)
         return EXIT_USAGE
     try:
         serve_config = ServeConfig.from_env(env)

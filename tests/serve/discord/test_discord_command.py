@@ -108,6 +108,11 @@ async def test_a_refused_bot_token_or_a_missing_setting_is_one_plain_line(
     assert code == 2
     assert "DISCORD_API_BASE_URL" in err
     assert [c.status for c in discord_api.of("PUT")] == [401]  # the wrong token's, alone
+    # Without the IMA key, said in the machine's language.
+    for lang, words in (("zh_CN.UTF-8", "还没有设置 API 密钥"), ("en_US.UTF-8", "No API key")):
+        code, _, err = await run(command(), discord_env(discord_api, base, LANG=lang))
+        assert code == 2
+        assert words in err
 
 
 async def test_the_process_serves_a_conversation_and_stops_on_sigterm_without_a_leak(
