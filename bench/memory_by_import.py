@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -24,11 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from skill import catalog  # noqa: E402 -- after the path is set
+from bench.cold_start import SIM_SPEED, child_env  # noqa: E402 -- after the path is set
 from skill.sim import SimServer, Simulator  # noqa: E402
 
 MESSAGE = "用 Pro 画一只戴墨镜的柴犬,16:9,4K"
-SIM_SPEED = 200.0
 #: Packages whose share is below this are summed into one line.
 SHOWN_KB = 300
 
@@ -89,18 +87,10 @@ def main() -> int:
         tempfile.TemporaryDirectory(prefix="ima-bench-mem-") as scratch,
         SimServer(Simulator(speed=SIM_SPEED, seed=7)) as server,
     ):
-        home = Path(scratch) / "home"
+        base = Path(scratch)
+        home = base / "home"
         home.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("IMA_")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached
-        env.update(
-            HOME=str(home),
-            IMA_BASE_URL=server.url,
-            IMA_IM_BASE_URL=server.url,
-            IMA_TIME_SCALE=f"{SIM_SPEED:g}",
-            IMA_API_KEY=catalog.DEMO_KEY,
-            PYTHONPYCACHEPREFIX=str(Path(scratch) / "pyc"),
-        )
+        env = child_env(server, home, base / "tmp", base / "pyc")  # as installed: bytecode kept
         command = [sys.executable, "-c", CHILD, "run", args.message, "--format", "jsonl"]
         subprocess.run(command, env=env, capture_output=True, check=False)  # fills the caches
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)

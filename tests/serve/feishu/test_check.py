@@ -115,28 +115,25 @@ def test_the_command_checks_and_refuses_to_start_without_what_it_needs(
     assert platform.APP_SECRET not in ready.stdout + ready.stderr
 
 
+def command_run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
+    )
+
+
 def test_the_check_speaks_the_machines_language(platform: FakeOpenPlatform, tmp_path: Path) -> None:
     command = [sys.executable, "-m", "skill", "serve", "feishu", "--check"]
     said = {}
     for lang in ("zh_CN.UTF-8", "en_US.UTF-8"):
         env = {"PATH": "/usr/bin:/bin", "LANG": lang, **env_for(platform, HOME=str(tmp_path))}
-        done = subprocess.run(
-            command, env=env, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
-        )
+        done = command_run(command, env)
         assert done.returncode == 0, done.stderr
         said[lang] = done.stdout
     assert said["zh_CN.UTF-8"] != said["en_US.UTF-8"]
     assert APP_NAME in said["zh_CN.UTF-8"]
     assert "ready" not in said["zh_CN.UTF-8"]
     assert "is ready" in said["en_US.UTF-8"]
-    refused = subprocess.run(
-        [*command[:-1], "--webhook"],
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LC_ALL": "zh_CN.UTF-8"},
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LC_ALL": "zh_CN.UTF-8"}
+    refused = command_run([*command[:-1], "--webhook"], env)
     assert refused.returncode == 2
     assert "FEISHU_APP_ID 没有设置" in refused.stderr
