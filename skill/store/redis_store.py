@@ -44,9 +44,9 @@ from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from pydantic import ValidationError
+from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from skill import catalog
 from skill.job import PENDING, Job
